@@ -1,0 +1,188 @@
+"""Writes for the catalog: CSV import and stock reservation."""
+
+import csv
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Case, F, When
+
+from catalog.models import (
+    Address, Customer, Discount, InventoryLevel, Product, Promotion, ShippingRate,
+)
+from orgconfig.models import Org
+from ucp import errors
+
+logger = logging.getLogger(__name__)
+
+
+class CatalogImportError(Exception):
+    """A row that cannot be imported; the message names the file and line."""
+
+
+@dataclass
+class ImportReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, outcome: str) -> None:
+        bucket = getattr(self, outcome)
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            yield line, {key.strip(): (value or "").strip() for key, value in row.items() if key}
+
+
+def integer(value: str, *, column: str, allow_blank: bool = False) -> int | None:
+    if value == "" and allow_blank:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise CatalogImportError(f"column {column!r} must be a whole number, got {value!r}")
+
+
+def upsert(report: ImportReport, kind: str, model, lookup: dict, values: dict):
+    """update_or_create that only writes when something changed, so a re-import is a no-op."""
+    instance = model.objects.filter(**lookup).first()
+    if instance is None:
+        report.count(kind, "created")
+        return model.objects.create(**lookup, **values)
+    changed = {k: v for k, v in values.items() if getattr(instance, k) != v}
+    if not changed:
+        report.count(kind, "unchanged")
+        return instance
+    for key, value in changed.items():
+        setattr(instance, key, value)
+    instance.save(update_fields=list(changed))
+    report.count(kind, "updated")
+    return instance
+
+
+def import_products(org: Org, row: dict, report: ImportReport, currency: str) -> None:
+    upsert(report, "products", Product, {"org": org, "public_id": row["id"]}, {
+        "title": row["title"], "price": integer(row["price"], column="price"),
+        "currency": currency, "image_url": row.get("image_url", ""),
+    })
+
+
+def import_inventory(org: Org, row: dict, report: ImportReport, currency: str) -> None:
+    product = Product.objects.filter(org=org, public_id=row["product_id"]).first()
+    if product is None:
+        raise CatalogImportError(f"unknown product_id {row['product_id']!r}")
+    upsert(report, "inventory", InventoryLevel, {"product": product},
+           {"quantity": integer(row["quantity"], column="quantity")})
+
+
+def import_discounts(org: Org, row: dict, report: ImportReport, currency: str) -> None:
+    if row["type"] not in Discount.Type.values:
+        raise CatalogImportError(f"unknown discount type {row['type']!r}")
+    upsert(report, "discounts", Discount, {"org": org, "code": row["code"].upper()}, {
+        "type": row["type"], "value": integer(row["value"], column="value"),
+        "description": row.get("description", ""),
+    })
+
+
+def import_promotions(org: Org, row: dict, report: ImportReport, currency: str) -> None:
+    if row["type"] not in Promotion.Type.values:
+        raise CatalogImportError(f"unknown promotion type {row['type']!r}")
+    try:
+        eligible = json.loads(row["eligible_item_ids"]) if row.get("eligible_item_ids") else []
+    except json.JSONDecodeError:
+        raise CatalogImportError("column 'eligible_item_ids' must be a JSON list")
+    upsert(report, "promotions", Promotion, {"org": org, "public_id": row["id"]}, {
+        "type": row["type"], "description": row.get("description", ""),
+        "min_subtotal": integer(row.get("min_subtotal", ""), column="min_subtotal", allow_blank=True),
+        "eligible_item_ids": eligible,
+    })
+
+
+def import_shipping_rates(org: Org, row: dict, report: ImportReport, currency: str) -> None:
+    upsert(report, "shipping_rates", ShippingRate, {"org": org, "public_id": row["id"]}, {
+        "country_code": row["country_code"], "service_level": row["service_level"],
+        "price": integer(row["price"], column="price"), "title": row["title"],
+    })
+
+
+def import_customers(org: Org, row: dict, report: ImportReport, currency: str) -> None:
+    upsert(report, "customers", Customer, {"org": org, "public_id": row["id"]}, {
+        "name": row["name"], "email": row["email"], "phone_number": row.get("phone_number", ""),
+    })
+
+
+def import_addresses(org: Org, row: dict, report: ImportReport, currency: str) -> None:
+    customer = Customer.objects.filter(org=org, public_id=row["customer_id"]).first()
+    if customer is None:
+        raise CatalogImportError(f"unknown customer_id {row['customer_id']!r}")
+    upsert(report, "addresses", Address, {"customer": customer, "public_id": row["id"]}, {
+        "street_address": row["street_address"], "city": row["city"],
+        "state": row.get("state", ""), "postal_code": row.get("postal_code", ""),
+        "country": row["country"],
+    })
+
+
+# Files in dependency order: inventory needs products, addresses need customers.
+IMPORTERS: list[tuple[str, Callable]] = [
+    ("products.csv", import_products),
+    ("inventory.csv", import_inventory),
+    ("discounts.csv", import_discounts),
+    ("promotions.csv", import_promotions),
+    ("shipping_rates.csv", import_shipping_rates),
+    ("customers.csv", import_customers),
+    ("addresses.csv", import_addresses),
+]
+
+
+@transaction.atomic
+def catalog_import(*, org: Org, directory: Path, currency: str = "USD") -> ImportReport:
+    """Imports every known CSV file found in `directory`. All or nothing; idempotent."""
+    report = ImportReport()
+    for filename, importer in IMPORTERS:
+        path = directory / filename
+        if not path.exists():
+            continue
+        for line, row in read_rows(path):
+            try:
+                importer(org, row, report, currency)
+            except KeyError as missing:
+                raise CatalogImportError(f"{path.name}:{line}: missing column {missing}")
+            except CatalogImportError as problem:
+                raise CatalogImportError(f"{path.name}:{line}: {problem}")
+
+    logger.info("Catalog imported", extra={"org": org.orgcode, "created_rows": report.created})
+    return report
+
+
+def inventory_reserve(*, org: Org, quantities: dict[int, int]) -> None:
+    """Takes `quantities` (product pk → units) from stock, all or nothing.
+
+    Must run inside the caller's transaction. The rows are locked in primary-key order so that
+    two checkouts of overlapping carts cannot deadlock, and one UPDATE writes them all, so the
+    cost does not grow in queries with the number of lines.
+    """
+    levels = list(
+        InventoryLevel.objects.select_for_update()
+        .filter(product__org=org, product_id__in=quantities)
+        .order_by("pk")
+        .values_list("product_id", "quantity", "product__public_id")
+    )
+    available = {product_id: quantity for product_id, quantity, _ in levels}
+    short = [public_id for product_id, quantity, public_id in levels if quantity < quantities[product_id]]
+    short += [str(pk) for pk in quantities if pk not in available]
+    if short:
+        raise errors.InvalidState(
+            "Not enough stock to complete the order.", details={"out_of_stock": sorted(short)}
+        )
+
+    InventoryLevel.objects.filter(product_id__in=quantities).update(
+        quantity=F("quantity") - Case(
+            *(When(product_id=pk, then=units) for pk, units in quantities.items()), default=0
+        )
+    )

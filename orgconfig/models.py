@@ -1,0 +1,105 @@
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+orgcode_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_-]{1,31}$",
+    "An orgcode is 2 to 32 upper-case letters, digits, '_' or '-', starting with a letter or digit.",
+)
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    UCP_ADMIN = "ucp_admin", "UCP admin"
+    VIEWER = "viewer", "Viewer"
+
+
+# Roles that may change an org's UCP setup through the admin API or the console.
+WRITE_ROLES = frozenset({Role.OWNER, Role.UCP_ADMIN})
+
+
+class Org(models.Model):
+    """A retailer organization that sells through UCP platforms."""
+
+    orgcode = models.CharField(max_length=32, unique=True, validators=[orgcode_validator])
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["orgcode"]
+
+    def __str__(self):
+        return f"{self.orgcode} ({self.name})"
+
+
+class OrgSettings(models.Model):
+    """Operational settings of an org that the services read. The revisioned UCP config that
+    admins edit through /config/set writes through to these fields."""
+
+    org = models.OneToOneField(Org, on_delete=models.CASCADE, related_name="settings")
+    secret_rotation_grace_seconds = models.PositiveIntegerField(
+        default=int(settings.UCP_SECRET_ROTATION_GRACE.total_seconds())
+    )
+    checkout_ttl_seconds = models.PositiveIntegerField(
+        default=int(settings.UCP_CHECKOUT_TTL.total_seconds())
+    )
+
+    class Meta:
+        verbose_name_plural = "org settings"
+
+    @property
+    def secret_rotation_grace(self) -> timedelta:
+        return timedelta(seconds=self.secret_rotation_grace_seconds)
+
+    @property
+    def checkout_ttl(self) -> timedelta:
+        return timedelta(seconds=self.checkout_ttl_seconds)
+
+
+class Membership(models.Model):
+    """A console user's role in one org."""
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ucp_memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "user"], name="one_membership_per_org")]
+
+    def __str__(self):
+        return f"{self.user} in {self.org.orgcode} as {self.role}"
+
+
+class ApiKey(models.Model):
+    """A service account's key. Only a SHA-256 digest of the key is stored: the key carries 256
+    random bits, so the digest cannot be reversed, and lookup by digest needs no slow hasher."""
+
+    guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=16, choices=Role.choices)
+    prefix = models.CharField(max_length=16, help_text="The key's first characters, for recognising it.")
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,20 @@
+"""Request context for log lines: every record logged while a request is served carries its
+request id, org, platform and route, so JSON logs can be filtered per request."""
+
+import contextvars
+import logging
+
+request_context: contextvars.ContextVar[dict] = contextvars.ContextVar("request_context", default={})
+
+
+def bind_request_context(**fields) -> None:
+    """Add fields to the context of the request being served (and of its log lines)."""
+    request_context.set({**request_context.get(), **fields})
+
+
+class RequestContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in request_context.get().items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        return True
