@@ -23,7 +23,9 @@ class Product(models.Model):
         ordering = ["org", "public_id"]
         constraints = [
             models.UniqueConstraint(fields=["org", "public_id"], name="unique_product_per_org"),
-            models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="product_price_not_negative"
+            ),
         ]
 
     def __str__(self):
@@ -40,7 +42,9 @@ class InventoryLevel(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gte=0), name="inventory_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0), name="inventory_not_negative"
+            ),
         ]
 
     def __str__(self):
@@ -53,7 +57,9 @@ class Discount(models.Model):
         FIXED_AMOUNT = "fixed_amount", "Fixed amount"
 
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="discounts")
-    code = models.CharField(max_length=100, help_text="Stored upper-case; matched case-insensitively.")
+    code = models.CharField(
+        max_length=100, help_text="Stored upper-case; matched case-insensitively."
+    )
     type = models.CharField(max_length=16, choices=Type.choices)
     value = models.BigIntegerField(help_text="Percent (0-100) or an amount in minor units.")
     description = models.CharField(max_length=300, blank=True)
@@ -102,7 +108,9 @@ class ShippingRate(models.Model):
     class Meta:
         ordering = ["org", "public_id"]
         constraints = [
-            models.UniqueConstraint(fields=["org", "public_id"], name="unique_shipping_rate_per_org")
+            models.UniqueConstraint(
+                fields=["org", "public_id"], name="unique_shipping_rate_per_org"
+            )
         ]
 
     def __str__(self):
@@ -140,7 +148,9 @@ class Address(models.Model):
         verbose_name_plural = "addresses"
         ordering = ["customer", "public_id"]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "public_id"], name="unique_address_per_customer")
+            models.UniqueConstraint(
+                fields=["customer", "public_id"], name="unique_address_per_customer"
+            )
         ]
 
     def __str__(self):

@@ -11,7 +11,13 @@ from django.db import transaction
 from django.db.models import Case, F, When
 
 from catalog.models import (
-    Address, Customer, Discount, InventoryLevel, Product, Promotion, ShippingRate,
+    Address,
+    Customer,
+    Discount,
+    InventoryLevel,
+    Product,
+    Promotion,
+    ShippingRate,
 )
 from orgconfig.models import Org
 from ucp import errors
@@ -46,7 +52,9 @@ def integer(value: str, *, column: str, allow_blank: bool = False) -> int | None
     try:
         return int(value)
     except ValueError:
-        raise CatalogImportError(f"column {column!r} must be a whole number, got {value!r}")
+        raise CatalogImportError(
+            f"column {column!r} must be a whole number, got {value!r}"
+        ) from None
 
 
 def upsert(report: ImportReport, kind: str, model, lookup: dict, values: dict):
@@ -67,27 +75,47 @@ def upsert(report: ImportReport, kind: str, model, lookup: dict, values: dict):
 
 
 def import_products(org: Org, row: dict, report: ImportReport, currency: str) -> None:
-    upsert(report, "products", Product, {"org": org, "public_id": row["id"]}, {
-        "title": row["title"], "price": integer(row["price"], column="price"),
-        "currency": currency, "image_url": row.get("image_url", ""),
-    })
+    upsert(
+        report,
+        "products",
+        Product,
+        {"org": org, "public_id": row["id"]},
+        {
+            "title": row["title"],
+            "price": integer(row["price"], column="price"),
+            "currency": currency,
+            "image_url": row.get("image_url", ""),
+        },
+    )
 
 
 def import_inventory(org: Org, row: dict, report: ImportReport, currency: str) -> None:
     product = Product.objects.filter(org=org, public_id=row["product_id"]).first()
     if product is None:
         raise CatalogImportError(f"unknown product_id {row['product_id']!r}")
-    upsert(report, "inventory", InventoryLevel, {"product": product},
-           {"quantity": integer(row["quantity"], column="quantity")})
+    upsert(
+        report,
+        "inventory",
+        InventoryLevel,
+        {"product": product},
+        {"quantity": integer(row["quantity"], column="quantity")},
+    )
 
 
 def import_discounts(org: Org, row: dict, report: ImportReport, currency: str) -> None:
     if row["type"] not in Discount.Type.values:
         raise CatalogImportError(f"unknown discount type {row['type']!r}")
-    upsert(report, "discounts", Discount, {"org": org, "code": row["code"].upper()}, {
-        "type": row["type"], "value": integer(row["value"], column="value"),
-        "description": row.get("description", ""),
-    })
+    upsert(
+        report,
+        "discounts",
+        Discount,
+        {"org": org, "code": row["code"].upper()},
+        {
+            "type": row["type"],
+            "value": integer(row["value"], column="value"),
+            "description": row.get("description", ""),
+        },
+    )
 
 
 def import_promotions(org: Org, row: dict, report: ImportReport, currency: str) -> None:
@@ -96,36 +124,69 @@ def import_promotions(org: Org, row: dict, report: ImportReport, currency: str) 
     try:
         eligible = json.loads(row["eligible_item_ids"]) if row.get("eligible_item_ids") else []
     except json.JSONDecodeError:
-        raise CatalogImportError("column 'eligible_item_ids' must be a JSON list")
-    upsert(report, "promotions", Promotion, {"org": org, "public_id": row["id"]}, {
-        "type": row["type"], "description": row.get("description", ""),
-        "min_subtotal": integer(row.get("min_subtotal", ""), column="min_subtotal", allow_blank=True),
-        "eligible_item_ids": eligible,
-    })
+        raise CatalogImportError("column 'eligible_item_ids' must be a JSON list") from None
+    upsert(
+        report,
+        "promotions",
+        Promotion,
+        {"org": org, "public_id": row["id"]},
+        {
+            "type": row["type"],
+            "description": row.get("description", ""),
+            "min_subtotal": integer(
+                row.get("min_subtotal", ""), column="min_subtotal", allow_blank=True
+            ),
+            "eligible_item_ids": eligible,
+        },
+    )
 
 
 def import_shipping_rates(org: Org, row: dict, report: ImportReport, currency: str) -> None:
-    upsert(report, "shipping_rates", ShippingRate, {"org": org, "public_id": row["id"]}, {
-        "country_code": row["country_code"], "service_level": row["service_level"],
-        "price": integer(row["price"], column="price"), "title": row["title"],
-    })
+    upsert(
+        report,
+        "shipping_rates",
+        ShippingRate,
+        {"org": org, "public_id": row["id"]},
+        {
+            "country_code": row["country_code"],
+            "service_level": row["service_level"],
+            "price": integer(row["price"], column="price"),
+            "title": row["title"],
+        },
+    )
 
 
 def import_customers(org: Org, row: dict, report: ImportReport, currency: str) -> None:
-    upsert(report, "customers", Customer, {"org": org, "public_id": row["id"]}, {
-        "name": row["name"], "email": row["email"], "phone_number": row.get("phone_number", ""),
-    })
+    upsert(
+        report,
+        "customers",
+        Customer,
+        {"org": org, "public_id": row["id"]},
+        {
+            "name": row["name"],
+            "email": row["email"],
+            "phone_number": row.get("phone_number", ""),
+        },
+    )
 
 
 def import_addresses(org: Org, row: dict, report: ImportReport, currency: str) -> None:
     customer = Customer.objects.filter(org=org, public_id=row["customer_id"]).first()
     if customer is None:
         raise CatalogImportError(f"unknown customer_id {row['customer_id']!r}")
-    upsert(report, "addresses", Address, {"customer": customer, "public_id": row["id"]}, {
-        "street_address": row["street_address"], "city": row["city"],
-        "state": row.get("state", ""), "postal_code": row.get("postal_code", ""),
-        "country": row["country"],
-    })
+    upsert(
+        report,
+        "addresses",
+        Address,
+        {"customer": customer, "public_id": row["id"]},
+        {
+            "street_address": row["street_address"],
+            "city": row["city"],
+            "state": row.get("state", ""),
+            "postal_code": row.get("postal_code", ""),
+            "country": row["country"],
+        },
+    )
 
 
 # Files in dependency order: inventory needs products, addresses need customers.
@@ -152,9 +213,9 @@ def catalog_import(*, org: Org, directory: Path, currency: str = "USD") -> Impor
             try:
                 importer(org, row, report, currency)
             except KeyError as missing:
-                raise CatalogImportError(f"{path.name}:{line}: missing column {missing}")
+                raise CatalogImportError(f"{path.name}:{line}: missing column {missing}") from None
             except CatalogImportError as problem:
-                raise CatalogImportError(f"{path.name}:{line}: {problem}")
+                raise CatalogImportError(f"{path.name}:{line}: {problem}") from None
 
     logger.info("Catalog imported", extra={"org": org.orgcode, "created_rows": report.created})
     return report
@@ -174,7 +235,9 @@ def inventory_reserve(*, org: Org, quantities: dict[int, int]) -> None:
         .values_list("product_id", "quantity", "product__public_id")
     )
     available = {product_id: quantity for product_id, quantity, _ in levels}
-    short = [public_id for product_id, quantity, public_id in levels if quantity < quantities[product_id]]
+    short = [
+        public_id for product_id, quantity, public_id in levels if quantity < quantities[product_id]
+    ]
     short += [str(pk) for pk in quantities if pk not in available]
     if short:
         raise errors.InvalidState(
@@ -182,7 +245,6 @@ def inventory_reserve(*, org: Org, quantities: dict[int, int]) -> None:
         )
 
     InventoryLevel.objects.filter(product_id__in=quantities).update(
-        quantity=F("quantity") - Case(
-            *(When(product_id=pk, then=units) for pk, units in quantities.items()), default=0
-        )
+        quantity=F("quantity")
+        - Case(*(When(product_id=pk, then=units) for pk, units in quantities.items()), default=0)
     )

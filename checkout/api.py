@@ -80,20 +80,26 @@ class CheckoutCreateApi(PlatformApiView):
 class CheckoutGetApi(PlatformApiView):
     def post(self, request):
         body = self.request_body()
-        session = selectors.checkout_get(platform=self.platform, checkout_guid=body.get("checkout_guid"))
+        session = selectors.checkout_get(
+            platform=self.platform, checkout_guid=body.get("checkout_guid")
+        )
         return checkout_response(session)
 
 
 class CheckoutUpdateApi(PlatformApiView):
     def post(self, request):
         body = self.request_body()
-        session = selectors.checkout_get(platform=self.platform, checkout_guid=body.get("checkout_guid"))
+        session = selectors.checkout_get(
+            platform=self.platform, checkout_guid=body.get("checkout_guid")
+        )
         expected_revision = parse_expected_revision(body.get("expected_revision"))
         data = validated(CartInput, body)
         buyer = dict(data["buyer"]) if "buyer" in data else None
 
         session = services.checkout_update(
-            session=session, expected_revision=expected_revision, lines=requested_lines(data),
+            session=session,
+            expected_revision=expected_revision,
+            lines=requested_lines(data),
             buyer=buyer,
         )
         return checkout_response(session)
@@ -102,7 +108,9 @@ class CheckoutUpdateApi(PlatformApiView):
 class CheckoutCompleteApi(PlatformApiView):
     def post(self, request):
         body = self.request_body()
-        session = selectors.checkout_get(platform=self.platform, checkout_guid=body.get("checkout_guid"))
+        session = selectors.checkout_get(
+            platform=self.platform, checkout_guid=body.get("checkout_guid")
+        )
         session = services.checkout_complete(session=session)
         return checkout_response(session)
 
@@ -110,7 +118,9 @@ class CheckoutCompleteApi(PlatformApiView):
 class CheckoutCancelApi(PlatformApiView):
     def post(self, request):
         body = self.request_body()
-        session = selectors.checkout_get(platform=self.platform, checkout_guid=body.get("checkout_guid"))
+        session = selectors.checkout_get(
+            platform=self.platform, checkout_guid=body.get("checkout_guid")
+        )
         expected_revision = parse_expected_revision(body.get("expected_revision"))
         session = services.checkout_cancel(session=session, expected_revision=expected_revision)
         return checkout_response(session)

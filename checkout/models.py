@@ -28,7 +28,9 @@ class CheckoutSession(models.Model):
 
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="checkout_sessions")
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="checkout_sessions")
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="checkout_sessions"
+    )
     status = models.CharField(max_length=24, choices=CheckoutStatus.choices)
     revision = models.PositiveIntegerField(default=1)
     currency = models.CharField(max_length=3)

@@ -26,8 +26,9 @@ class PricedCart:
     messages: list[dict] = field(default_factory=list)
 
 
-def message(*, code: str, path: str, content: str, type: str = "error",
-            severity: str = "recoverable") -> dict:
+def message(
+    *, code: str, path: str, content: str, type: str = "error", severity: str = "recoverable"
+) -> dict:
     """A checkout message in UCP's shape: what is wrong, where (a JSON path), and how bad."""
     return {"type": type, "code": code, "path": path, "content": content, "severity": severity}
 
@@ -73,7 +74,9 @@ def check_availability(lines: list[RequestedLine], products: dict) -> None:
 def cart_currency(products: dict) -> str:
     currencies = {product.currency for product in products.values()}
     if len(currencies) > 1:
-        raise errors.InvalidInput.for_field("line_items", "items are priced in different currencies")
+        raise errors.InvalidInput.for_field(
+            "line_items", "items are priced in different currencies"
+        )
     return currencies.pop()
 
 
@@ -98,8 +101,11 @@ def missing_information(*, buyer: dict) -> list[dict]:
     """Messages for everything a session still needs before it can be completed."""
     missing = []
     if not buyer.get("email"):
-        missing.append(message(
-            code="missing", path="$.buyer.email",
-            content="The buyer's email is required to complete the checkout.",
-        ))
+        missing.append(
+            message(
+                code="missing",
+                path="$.buyer.email",
+                content="The buyer's email is required to complete the checkout.",
+            )
+        )
     return missing

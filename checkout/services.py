@@ -9,8 +9,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.services import inventory_reserve
 from catalog.models import Product
+from catalog.services import inventory_reserve
 from checkout.models import CheckoutSession, CheckoutStatus
 from checkout.pricing import RequestedLine, missing_information, price_cart
 from orders.services import order_create_from_checkout
@@ -27,14 +27,22 @@ def status_for(messages: list[dict]) -> str:
     return CheckoutStatus.INCOMPLETE if has_errors else CheckoutStatus.READY_FOR_COMPLETE
 
 
-def checkout_create(*, platform: Platform, lines: list[RequestedLine], buyer: dict) -> CheckoutSession:
+def checkout_create(
+    *, platform: Platform, lines: list[RequestedLine], buyer: dict
+) -> CheckoutSession:
     org = platform.org
     cart = price_cart(org=org, lines=lines)
     messages = cart.messages + missing_information(buyer=buyer)
 
     session = CheckoutSession.objects.create(
-        org=org, platform=platform, status=status_for(messages), currency=cart.currency,
-        line_items=cart.line_items, buyer=buyer, totals=cart.totals, messages=messages,
+        org=org,
+        platform=platform,
+        status=status_for(messages),
+        currency=cart.currency,
+        line_items=cart.line_items,
+        buyer=buyer,
+        totals=cart.totals,
+        messages=messages,
         expires_at=timezone.now() + org_settings(org=org).checkout_ttl,
     )
 
@@ -50,7 +58,10 @@ def ensure_open(session: CheckoutSession) -> None:
 
 
 def checkout_update(
-    *, session: CheckoutSession, expected_revision: int, lines: list[RequestedLine],
+    *,
+    session: CheckoutSession,
+    expected_revision: int,
+    lines: list[RequestedLine],
     buyer: dict | None,
 ) -> CheckoutSession:
     """Replaces the whole cart (and the buyer, when given) if the session is still at
@@ -61,9 +72,15 @@ def checkout_update(
     messages = cart.messages + missing_information(buyer=buyer)
 
     update_if_revision(
-        session, expected_revision=expected_revision, status=status_for(messages),
-        currency=cart.currency, line_items=cart.line_items, buyer=buyer, totals=cart.totals,
-        messages=messages, updated_at=timezone.now(),
+        session,
+        expected_revision=expected_revision,
+        status=status_for(messages),
+        currency=cart.currency,
+        line_items=cart.line_items,
+        buyer=buyer,
+        totals=cart.totals,
+        messages=messages,
+        updated_at=timezone.now(),
     )
     return session
 
@@ -72,8 +89,11 @@ def checkout_cancel(*, session: CheckoutSession, expected_revision: int) -> Chec
     ensure_open(session)
     now = timezone.now()
     update_if_revision(
-        session, expected_revision=expected_revision, status=CheckoutStatus.CANCELED,
-        canceled_at=now, updated_at=now,
+        session,
+        expected_revision=expected_revision,
+        status=CheckoutStatus.CANCELED,
+        canceled_at=now,
+        updated_at=now,
     )
 
     logger.info("Checkout canceled", extra={"checkout": str(session.guid)})
@@ -84,7 +104,9 @@ def reserved_quantities(session: CheckoutSession) -> dict[int, int]:
     """Units per product pk that completing this session takes from stock."""
     item_ids = {line["item"]["id"] for line in session.line_items}
     pks = dict(
-        Product.objects.filter(org=session.org, public_id__in=item_ids).values_list("public_id", "pk")
+        Product.objects.filter(org=session.org, public_id__in=item_ids).values_list(
+            "public_id", "pk"
+        )
     )
     quantities: dict[int, int] = {}
     for line in session.line_items:
@@ -105,9 +127,11 @@ def checkout_complete(*, session: CheckoutSession) -> CheckoutSession:
     The session row is locked and re-read first, so of any number of concurrent completes one
     creates the order and the others, once they get the lock, find it completed and return it.
     """
-    session = CheckoutSession.objects.select_for_update().select_related(
-        "org", "platform"
-    ).get(pk=session.pk)
+    session = (
+        CheckoutSession.objects.select_for_update()
+        .select_related("org", "platform")
+        .get(pk=session.pk)
+    )
     if session.status == CheckoutStatus.COMPLETED:
         return session
     ensure_open(session)
@@ -122,8 +146,11 @@ def checkout_complete(*, session: CheckoutSession) -> CheckoutSession:
 
     now = timezone.now()
     update_if_revision(
-        session, expected_revision=session.revision, status=CheckoutStatus.COMPLETED,
-        completed_at=now, updated_at=now,
+        session,
+        expected_revision=session.revision,
+        status=CheckoutStatus.COMPLETED,
+        completed_at=now,
+        updated_at=now,
     )
 
     logger.info("Checkout completed", extra={"checkout": str(session.guid)})

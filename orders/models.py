@@ -27,7 +27,9 @@ class Order(models.Model):
     checkout_session = models.OneToOneField(
         "checkout.CheckoutSession", on_delete=models.PROTECT, related_name="order"
     )
-    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.CONFIRMED)
+    status = models.CharField(
+        max_length=16, choices=OrderStatus.choices, default=OrderStatus.CONFIRMED
+    )
     currency = models.CharField(max_length=3)
     buyer = models.JSONField(default=dict, blank=True)
     totals = models.JSONField(default=list)

@@ -12,8 +12,13 @@ def order_create_from_checkout(*, session, payment: dict) -> Order:
     """Creates the order of a session being completed. Runs inside the completion transaction,
     which holds the session's row lock; the unique key on `checkout_session` backs that up."""
     order = Order.objects.create(
-        org=session.org, platform=session.platform, checkout_session=session,
-        currency=session.currency, buyer=session.buyer, totals=session.totals, payment=payment,
+        org=session.org,
+        platform=session.platform,
+        checkout_session=session,
+        currency=session.currency,
+        buyer=session.buyer,
+        totals=session.totals,
+        payment=payment,
     )
 
     product_ids = dict(
@@ -23,9 +28,14 @@ def order_create_from_checkout(*, session, payment: dict) -> Order:
     )
     OrderLine.objects.bulk_create(
         OrderLine(
-            order=order, line_id=line["id"], product_id=product_ids.get(line["item"]["id"]),
-            item_id=line["item"]["id"], title=line["item"]["title"],
-            unit_price=line["item"]["price"], quantity=line["quantity"], totals=line["totals"],
+            order=order,
+            line_id=line["id"],
+            product_id=product_ids.get(line["item"]["id"]),
+            item_id=line["item"]["id"],
+            title=line["item"]["title"],
+            unit_price=line["item"]["price"],
+            quantity=line["quantity"],
+            totals=line["totals"],
         )
         for line in session.line_items
     )

@@ -7,7 +7,8 @@ from django.db import models
 
 orgcode_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9_-]{1,31}$",
-    "An orgcode is 2 to 32 upper-case letters, digits, '_' or '-', starting with a letter or digit.",
+    "An orgcode is 2 to 32 upper-case letters, digits, '_' or '-', starting with a letter or "
+    "digit.",
 )
 
 
@@ -47,9 +48,16 @@ class OrgSettings(models.Model):
     checkout_ttl_seconds = models.PositiveIntegerField(
         default=int(settings.UCP_CHECKOUT_TTL.total_seconds())
     )
+    # Tax as basis points of the taxable amount (825 = 8.25 %); 0 means the org charges none.
+    tax_rate_bps = models.PositiveIntegerField(default=0)
+    # Ids of the payment handlers the org offers (see checkout/payments.py for what exists).
+    payment_handlers = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name_plural = "org settings"
+
+    def __str__(self):
+        return f"Settings of {self.org.orgcode}"
 
     @property
     def secret_rotation_grace(self) -> timedelta:
@@ -71,7 +79,9 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["org", "user"], name="one_membership_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "user"], name="one_membership_per_org")
+        ]
 
     def __str__(self):
         return f"{self.user} in {self.org.orgcode} as {self.role}"
@@ -85,7 +95,9 @@ class ApiKey(models.Model):
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)
     role = models.CharField(max_length=16, choices=Role.choices)
-    prefix = models.CharField(max_length=16, help_text="The key's first characters, for recognising it.")
+    prefix = models.CharField(
+        max_length=16, help_text="The key's first characters, for recognising it."
+    )
     key_digest = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -103,3 +115,46 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SigningKey(models.Model):
+    """An org's ES256 key for signing what it sends (order webhooks). The public half is
+    published in the org's UCP profile, including for a while after the key is retired, so that
+    platforms can still verify what it signed. The private half never leaves the database."""
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="signing_keys")
+    kid = models.CharField(max_length=64, unique=True)
+    private_key_pem = models.TextField(editable=False)
+    public_jwk = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    publish_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["org", "-created_at"]
+
+    def __str__(self):
+        return f"{self.org.orgcode}: {self.kid}"
+
+
+class AuditEntry(models.Model):
+    """One change made through the console or the admin API: who, which org, what, before and
+    after, when. Written by services, never edited."""
+
+    org = models.ForeignKey(Org, null=True, on_delete=models.SET_NULL, related_name="audit_entries")
+    actor = models.CharField(
+        max_length=200, help_text="api_key:<id>, user:<id>, or command:<name>."
+    )
+    action = models.CharField(max_length=100)
+    target_type = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=100)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}"

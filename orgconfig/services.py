@@ -49,8 +49,12 @@ def api_key_create(*, org: Org, name: str, role: str, created_by=None) -> tuple[
 
     plaintext = generate_secret(API_KEY_PREFIX)
     api_key = ApiKey.objects.create(
-        org=org, name=name, role=role, prefix=plaintext[: len(API_KEY_PREFIX) + 5],
-        key_digest=secret_digest(plaintext), created_by=created_by,
+        org=org,
+        name=name,
+        role=role,
+        prefix=plaintext[: len(API_KEY_PREFIX) + 5],
+        key_digest=secret_digest(plaintext),
+        created_by=created_by,
     )
 
     logger.info("API key created", extra={"org": org.orgcode, "api_key": str(api_key.guid)})

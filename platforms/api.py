@@ -49,9 +49,12 @@ def platform_with_secret(platform: Platform, client_secret: str) -> dict:
 class PlatformRegisterApi(AdminApiView):
     def post(self, request):
         data = validated(PlatformRegisterInput, self.request_body())
-        platform, client_secret = services.platform_register(org=self.org, **data)
-        return envelope(platform_with_secret(platform, client_secret),
-                        revision=platform.revision, status=201)
+        platform, client_secret = services.platform_register(
+            org=self.org, actor=request.user.actor, **data
+        )
+        return envelope(
+            platform_with_secret(platform, client_secret), revision=platform.revision, status=201
+        )
 
 
 class PlatformGetApi(AdminReadApiView):
@@ -69,8 +72,11 @@ class PlatformListApi(AdminReadApiView):
             platforms = platforms.filter(revoked_at__isnull=data["status"] == "active")
 
         rows, next_token = paginate(
-            platforms, org_id=self.org.pk, filters={"status": data.get("status")},
-            limit=data.get("limit"), next_token=data.get("next_token"),
+            platforms,
+            org_id=self.org.pk,
+            filters={"status": data.get("status")},
+            limit=data.get("limit"),
+            next_token=data.get("next_token"),
         )
         return envelope({"items": PlatformOutput(rows, many=True).data, "next_token": next_token})
 
@@ -81,7 +87,7 @@ class PlatformRotateApi(AdminApiView):
         platform = selectors.platform_get(org=self.org, platform_guid=body.get("platform_guid"))
         expected_revision = parse_expected_revision(body.get("expected_revision"))
         platform, client_secret = services.platform_rotate_secret(
-            platform=platform, expected_revision=expected_revision
+            platform=platform, expected_revision=expected_revision, actor=request.user.actor
         )
         return envelope(platform_with_secret(platform, client_secret), revision=platform.revision)
 
@@ -91,5 +97,7 @@ class PlatformRevokeApi(AdminApiView):
         body = self.request_body()
         platform = selectors.platform_get(org=self.org, platform_guid=body.get("platform_guid"))
         expected_revision = parse_expected_revision(body.get("expected_revision"))
-        platform = services.platform_revoke(platform=platform, expected_revision=expected_revision)
+        platform = services.platform_revoke(
+            platform=platform, expected_revision=expected_revision, actor=request.user.actor
+        )
         return envelope(PlatformOutput(platform).data, revision=platform.revision)

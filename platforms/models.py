@@ -14,7 +14,9 @@ class Platform(models.Model):
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="platforms")
     application = models.OneToOneField(
-        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.PROTECT, related_name="platform"
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.PROTECT,
+        related_name="platform",
     )
     caption = models.CharField(max_length=200)
     scopes = models.JSONField(default=list, blank=True)

@@ -9,7 +9,9 @@ from ucp.ids import parse_guid
 def platform_get(*, org: Org, platform_guid) -> Platform:
     """The org's platform with this guid; NotFound for unknown ids and other orgs' platforms."""
     guid = parse_guid(platform_guid, "platform_guid")
-    platform = Platform.objects.select_related("org", "application").filter(org=org, guid=guid).first()
+    platform = (
+        Platform.objects.select_related("org", "application").filter(org=org, guid=guid).first()
+    )
     if platform is None:
         raise errors.NotFound("No such platform.")
     return platform

@@ -9,7 +9,9 @@ from orgconfig.models import Org
 
 class OpsCommand(BaseCommand):
     def add_arguments(self, parser):
-        parser.add_argument("--json", action="store_true", help="Print the result as one JSON object.")
+        parser.add_argument(
+            "--json", action="store_true", help="Print the result as one JSON object."
+        )
 
     def emit(self, options, result: dict, title: str) -> None:
         if options["json"]:

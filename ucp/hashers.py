@@ -32,8 +32,11 @@ class MachineSecretHasher(BasePasswordHasher):
 
     def safe_summary(self, encoded):
         decoded = self.decode(encoded)
-        return {"algorithm": decoded["algorithm"], "salt": mask_hash(decoded["salt"]),
-                "hash": mask_hash(decoded["hash"])}
+        return {
+            "algorithm": decoded["algorithm"],
+            "salt": mask_hash(decoded["salt"]),
+            "hash": mask_hash(decoded["hash"]),
+        }
 
     def harden_runtime(self, password, encoded):
         pass

@@ -12,4 +12,4 @@ def parse_guid(value, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise errors.InvalidInput.for_field(field, "is not a valid id")
+        raise errors.InvalidInput.for_field(field, "is not a valid id") from None

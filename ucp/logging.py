@@ -4,17 +4,19 @@ request id, org, platform and route, so JSON logs can be filtered per request.""
 import contextvars
 import logging
 
-request_context: contextvars.ContextVar[dict] = contextvars.ContextVar("request_context", default={})
+request_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "request_context", default=None
+)
 
 
 def bind_request_context(**fields) -> None:
     """Add fields to the context of the request being served (and of its log lines)."""
-    request_context.set({**request_context.get(), **fields})
+    request_context.set({**(request_context.get() or {}), **fields})
 
 
 class RequestContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        for key, value in request_context.get().items():
+        for key, value in (request_context.get() or {}).items():
             if not hasattr(record, key):
                 setattr(record, key, value)
         return True

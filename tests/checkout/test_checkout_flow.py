@@ -35,9 +35,15 @@ def test_create_prices_from_the_catalog(shop):
     roses, pot = data["line_items"]
     assert roses["item"] == {"id": "bouquet_roses", "title": "Bouquet of Red Roses", "price": 3500}
     assert roses["quantity"] == 2
-    assert roses["totals"] == [{"type": "subtotal", "amount": 7000}, {"type": "total", "amount": 7000}]
+    assert roses["totals"] == [
+        {"type": "subtotal", "amount": 7000},
+        {"type": "total", "amount": 7000},
+    ]
     assert pot["item"]["price"] == 1500
-    assert data["totals"] == [{"type": "subtotal", "amount": 8500}, {"type": "total", "amount": 8500}]
+    assert data["totals"] == [
+        {"type": "subtotal", "amount": 8500},
+        {"type": "total", "amount": 8500},
+    ]
     assert data["messages"][0]["path"] == "$.buyer.email"
     assert "scm_order_guid" not in data
 
@@ -45,10 +51,15 @@ def test_create_prices_from_the_catalog(shop):
 def test_full_flow_create_update_complete(shop):
     guid = shop.post("checkout/create", cart(("bouquet_roses", 1))).json()["data"]["checkout_guid"]
 
-    updated = shop.post("checkout/update", {
-        "checkout_guid": guid, "expected_revision": 1, "buyer": BUYER,
-        **cart(("bouquet_tulips", 2), ("orchid_white", 1)),
-    }).json()["data"]
+    updated = shop.post(
+        "checkout/update",
+        {
+            "checkout_guid": guid,
+            "expected_revision": 1,
+            "buyer": BUYER,
+            **cart(("bouquet_tulips", 2), ("orchid_white", 1)),
+        },
+    ).json()["data"]
     assert updated["status"] == "ready_for_complete"
     assert updated["revision"] == 2
     assert updated["totals"][-1] == {"type": "total", "amount": 3000 * 2 + 4500}
@@ -58,7 +69,9 @@ def test_full_flow_create_update_complete(shop):
     order = Order.objects.get(guid=completed["scm_order_guid"])
     assert order.totals[-1]["amount"] == 10500
     assert [(line.item_id, line.quantity) for line in order.lines.all()] == [
-        ("bouquet_tulips", 2), ("orchid_white", 1)]
+        ("bouquet_tulips", 2),
+        ("orchid_white", 1),
+    ]
     assert InventoryLevel.objects.get(product__public_id="bouquet_tulips").quantity == 1498
     assert InventoryLevel.objects.get(product__public_id="orchid_white").quantity == 799
 
@@ -68,19 +81,22 @@ def test_full_flow_create_update_complete(shop):
     assert InventoryLevel.objects.get(product__public_id="bouquet_tulips").quantity == 1498
 
 
-@pytest.mark.parametrize("line_items, field", [
-    ([{"item": {"id": "pink_wumpus"}, "quantity": 1}], "line_items[0].item.id"),
-    ([{"item": {"id": "bouquet_roses"}, "quantity": 0}], "line_items[0].quantity"),
-    ([{"item": {"id": "bouquet_roses"}, "quantity": -3}], "line_items[0].quantity"),
-    ([{"item": {"id": "bouquet_roses"}, "quantity": "2"}], "line_items[0].quantity"),
-    ([{"item": {"id": "bouquet_roses"}, "quantity": 2.5}], "line_items[0].quantity"),
-    ([{"item": {"id": "gardenias"}, "quantity": 1}], "line_items[0].quantity"),
-    ([{"item": {"id": "bouquet_roses"}, "quantity": 1001}], "line_items[0].quantity"),
-    ([{"item": {"id": 5}, "quantity": 1}], "line_items[0].item.id"),
-    ([{"quantity": 1}], "line_items[0].item"),
-    ([], "line_items"),
-    ("roses", "line_items"),
-])
+@pytest.mark.parametrize(
+    "line_items, field",
+    [
+        ([{"item": {"id": "pink_wumpus"}, "quantity": 1}], "line_items[0].item.id"),
+        ([{"item": {"id": "bouquet_roses"}, "quantity": 0}], "line_items[0].quantity"),
+        ([{"item": {"id": "bouquet_roses"}, "quantity": -3}], "line_items[0].quantity"),
+        ([{"item": {"id": "bouquet_roses"}, "quantity": "2"}], "line_items[0].quantity"),
+        ([{"item": {"id": "bouquet_roses"}, "quantity": 2.5}], "line_items[0].quantity"),
+        ([{"item": {"id": "gardenias"}, "quantity": 1}], "line_items[0].quantity"),
+        ([{"item": {"id": "bouquet_roses"}, "quantity": 1001}], "line_items[0].quantity"),
+        ([{"item": {"id": 5}, "quantity": 1}], "line_items[0].item.id"),
+        ([{"quantity": 1}], "line_items[0].item"),
+        ([], "line_items"),
+        ("roses", "line_items"),
+    ],
+)
 def test_bad_carts_are_invalid_input_naming_the_field(shop, line_items, field):
     response = shop.post("checkout/create", {"line_items": line_items})
 
@@ -89,6 +105,7 @@ def test_bad_carts_are_invalid_input_naming_the_field(shop, line_items, field):
     assert error["error_code"] == "invalid-input"
     assert field in error["details"]["fields"]
     from checkout.models import CheckoutSession
+
     assert CheckoutSession.objects.count() == 0
 
 
@@ -134,7 +151,10 @@ def test_another_platforms_session_is_not_found(shop, api, flower_shop, other_or
     same_org_platform, secret = platform_register(org=flower_shop, caption="Rival agent")
     other_org_platform, other_secret = platform_register(org=other_org, caption="Foreign agent")
 
-    for platform, client_secret in [(same_org_platform, secret), (other_org_platform, other_secret)]:
+    for platform, client_secret in [
+        (same_org_platform, secret),
+        (other_org_platform, other_secret),
+    ]:
         client = SeedClient(api)
         creds = {"client_id": platform.client_id, "client_secret": client_secret}
         for route in ("checkout/get", "checkout/complete"):
@@ -144,9 +164,14 @@ def test_another_platforms_session_is_not_found(shop, api, flower_shop, other_or
 
 
 def test_basic_auth_works_like_body_credentials(api, flower_shop, platform_credentials):
-    api.credentials(HTTP_AUTHORIZATION="Basic " + __import__("base64").b64encode(
-        f"{platform_credentials['client_id']}:{platform_credentials['client_secret']}".encode()
-    ).decode())
+    api.credentials(
+        HTTP_AUTHORIZATION="Basic "
+        + __import__("base64")
+        .b64encode(
+            f"{platform_credentials['client_id']}:{platform_credentials['client_secret']}".encode()
+        )
+        .decode()
+    )
 
     response = api.post("/ucp/checkout/create", cart(("bouquet_roses", 1)), format="json")
 
@@ -177,11 +202,14 @@ def test_twenty_concurrent_completes_make_one_order(flower_shop, platform_creden
 
     creds = {k: platform_credentials[k] for k in ("client_id", "client_secret")}
     client = SeedClient(APIClient())
-    created = client.post("checkout/create", {**creds, **cart(("bouquet_roses", 3)), "buyer": BUYER})
+    created = client.post(
+        "checkout/create", {**creds, **cart(("bouquet_roses", 3)), "buyer": BUYER}
+    )
     guid = created.json()["data"]["checkout_guid"]
 
     responses = run_in_threads(
-        20, lambda: SeedClient(APIClient()).post("checkout/complete", {**creds, "checkout_guid": guid})
+        20,
+        lambda: SeedClient(APIClient()).post("checkout/complete", {**creds, "checkout_guid": guid}),
     )
 
     assert [r.status_code for r in responses] == [200] * 20
@@ -195,7 +223,9 @@ def test_two_updates_with_one_revision_one_wins(flower_shop, platform_credential
     from rest_framework.test import APIClient
 
     creds = {k: platform_credentials[k] for k in ("client_id", "client_secret")}
-    created = SeedClient(APIClient()).post("checkout/create", {**creds, **cart(("bouquet_roses", 1))})
+    created = SeedClient(APIClient()).post(
+        "checkout/create", {**creds, **cart(("bouquet_roses", 1))}
+    )
     guid = created.json()["data"]["checkout_guid"]
 
     def update(item):
@@ -216,4 +246,5 @@ def test_two_updates_with_one_revision_one_wins(flower_shop, platform_credential
     loser = next(r for r in responses if r.status_code == 409)
     assert loser.json()["error"]["error_code"] == "revision-mismatch"
     from checkout.models import CheckoutSession
+
     assert CheckoutSession.objects.get(guid=guid).revision == 2

@@ -67,22 +67,25 @@ def test_wrong_method_is_405_before_authentication(api, db):
 
 
 def test_malformed_json_is_invalid_input(api, admin_headers):
-    response = api.post("/ucp/platform/register", "{not json", content_type="application/json",
-                        **admin_headers)
+    response = api.post(
+        "/ucp/platform/register", "{not json", content_type="application/json", **admin_headers
+    )
 
     assert_error(response, 400, "invalid-input")
 
 
 def test_body_that_is_not_an_object_is_invalid_input(api, admin_headers):
-    response = api.post("/ucp/platform/register", "[1, 2]", content_type="application/json",
-                        **admin_headers)
+    response = api.post(
+        "/ucp/platform/register", "[1, 2]", content_type="application/json", **admin_headers
+    )
 
     assert_error(response, 400, "invalid-input")
 
 
 def test_wrong_content_type_is_415(api, admin_headers):
-    response = api.post("/ucp/platform/register", "caption=x", content_type="text/plain",
-                        **admin_headers)
+    response = api.post(
+        "/ucp/platform/register", "caption=x", content_type="text/plain", **admin_headers
+    )
 
     assert_error(response, 415, "unsupported-media-type")
 
@@ -110,8 +113,9 @@ def test_field_errors_name_the_field(admin):
 def test_missing_expected_revision_is_428(admin, platform_credentials):
     guid = str(platform_credentials["platform"].guid)
 
-    assert_error(admin.post("platform/rotate", {"platform_guid": guid}), 428,
-                 "expected-revision-required")
+    assert_error(
+        admin.post("platform/rotate", {"platform_guid": guid}), 428, "expected-revision-required"
+    )
 
 
 def test_stale_revision_is_409_with_current_revision(admin, platform_credentials):
@@ -140,7 +144,8 @@ def test_unhandled_error_is_a_json_500_without_traceback(api, db, monkeypatch):
 def test_oversized_body_is_413(api, admin_headers, size):
     body = '{"caption": "' + "x" * size + '"}'
 
-    response = api.post("/ucp/platform/register", body, content_type="application/json",
-                        **admin_headers)
+    response = api.post(
+        "/ucp/platform/register", body, content_type="application/json", **admin_headers
+    )
 
     assert_error(response, 413, "payload-too-large")

@@ -68,8 +68,11 @@ class AdminAuthentication(BaseAuthentication):
         if not orgcode:
             raise errors.Unauthorized("x-orgcode is required with admin credentials.")
 
-        principal = self.principal_from_api_key(api_key, orgcode) if api_key else \
-            self.principal_from_session(session_key, orgcode)
+        principal = (
+            self.principal_from_api_key(api_key, orgcode)
+            if api_key
+            else self.principal_from_session(session_key, orgcode)
+        )
         bind_request_context(org=principal.org.orgcode, actor=principal.actor)
         return principal, None
 
@@ -102,7 +105,7 @@ def basic_credentials(request) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
-        raise errors.Unauthorized("The Basic authorization header is malformed.")
+        raise errors.Unauthorized("The Basic authorization header is malformed.") from None
     client_id, separator, client_secret = decoded.partition(":")
     if not separator:
         raise errors.Unauthorized("The Basic authorization header is malformed.")

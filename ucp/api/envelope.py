@@ -23,7 +23,7 @@ def call_name(request) -> str:
     """The call as the seed names it: method and path below /ucp, e.g. `POST /checkout/create`."""
     path = request.path
     if path.startswith(API_PREFIX + "/"):
-        path = path[len(API_PREFIX):]
+        path = path[len(API_PREFIX) :]
     return f"{request.method} {path}"
 
 
@@ -87,8 +87,12 @@ class EnvelopeRenderer(JSONRenderer):
 
         if getattr(response, "exception", False) or response.status_code >= 400:
             error = (data or {}).get("error") if isinstance(data, dict) else None
-            body = {"success": False, "error": error or {}, "build": build_info(),
-                    "stats": stats(request)}
+            body = {
+                "success": False,
+                "error": error or {},
+                "build": build_info(),
+                "stats": stats(request),
+            }
         else:
             body = success_body(request, data, getattr(response, "revision", None))
 

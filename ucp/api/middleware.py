@@ -69,8 +69,13 @@ class RequestContextMiddleware:
         if declared <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE or not is_enveloped_path(request.path):
             return None
         code, message = FALLBACK_ERRORS[413]
-        return error_response(request, error_code=code, http_status=413, message=message,
-                              details={"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+        return error_response(
+            request,
+            error_code=code,
+            http_status=413,
+            message=message,
+            details={"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+        )
 
     def process_exception(self, request, exception):
         if not is_enveloped_path(request.path):
@@ -91,7 +96,13 @@ class RequestContextMiddleware:
     def log_access(self, request, response):
         latency_ms = int((time.perf_counter() - request.ucp_started) * 1000)
         access_logger.info(
-            "%s %s %s", request.method, request.path, response.status_code,
-            extra={"latency_ms": latency_ms, "status": response.status_code,
-                   "route": f"{request.method} {request.path}"},
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "latency_ms": latency_ms,
+                "status": response.status_code,
+                "route": f"{request.method} {request.path}",
+            },
         )

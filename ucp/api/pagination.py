@@ -33,7 +33,9 @@ def decode_token(token: str, digest: str) -> int:
     try:
         payload = signing.loads(token, salt=TOKEN_SALT)
     except (signing.BadSignature, TypeError, ValueError):
-        raise errors.InvalidInput.for_field("next_token", "is not a token this service issued")
+        raise errors.InvalidInput.for_field(
+            "next_token", "is not a token this service issued"
+        ) from None
     if not isinstance(payload, dict) or payload.get("f") != digest:
         raise errors.InvalidInput.for_field("next_token", "belongs to another org or filter")
     return int(payload["after"])

@@ -103,10 +103,12 @@ class StatApi(SeedApiView):
         database = database_status()
         broker = broker_status()
         healthy = database == "ok" and broker in ("ok", "eager")
-        return envelope({
-            "status": "ok" if healthy else "degraded",
-            "service": settings.UCP_SERVICE_NAME,
-            "build": build_info(),
-            "database": database,
-            "broker": broker,
-        })
+        return envelope(
+            {
+                "status": "ok" if healthy else "degraded",
+                "service": settings.UCP_SERVICE_NAME,
+                "build": build_info(),
+                "database": database,
+                "broker": broker,
+            }
+        )

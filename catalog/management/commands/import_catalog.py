@@ -25,10 +25,18 @@ class Command(OpsCommand):
             raise CommandError(f"{directory} is not a folder.")
 
         try:
-            report = catalog_import(org=org, directory=directory, currency=options["currency"].upper())
+            report = catalog_import(
+                org=org, directory=directory, currency=options["currency"].upper()
+            )
         except CatalogImportError as problem:
-            raise CommandError(f"Nothing was imported: {problem}")
-        self.emit(options, {
-            "orgcode": org.orgcode, "created": report.created, "updated": report.updated,
-            "unchanged": report.unchanged,
-        }, "Catalog imported")
+            raise CommandError(f"Nothing was imported: {problem}") from None
+        self.emit(
+            options,
+            {
+                "orgcode": org.orgcode,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            },
+            "Catalog imported",
+        )

@@ -15,7 +15,13 @@ class Command(OpsCommand):
     def handle(self, *args, **options):
         org = self.org_or_fail(options["org"])
         api_key, plaintext = api_key_create(org=org, name=options["name"], role=options["role"])
-        self.emit(options, {
-            "orgcode": org.orgcode, "api_key_guid": str(api_key.guid), "role": api_key.role,
-            "api_key": plaintext,
-        }, "API key created (store it now: it is not shown again)")
+        self.emit(
+            options,
+            {
+                "orgcode": org.orgcode,
+                "api_key_guid": str(api_key.guid),
+                "role": api_key.role,
+                "api_key": plaintext,
+            },
+            "API key created (store it now: it is not shown again)",
+        )

@@ -17,5 +17,5 @@ class Command(OpsCommand):
         try:
             org = org_create(orgcode=options["orgcode"], name=options["name"])
         except ValidationError as error:
-            raise CommandError("; ".join(error.messages))
+            raise CommandError("; ".join(error.messages)) from None
         self.emit(options, {"orgcode": org.orgcode, "name": org.name}, "Org created")

@@ -66,8 +66,11 @@ class Command(OpsCommand):
             client_secret = platform_reset_secret(platform=platform)
 
         credentials = {
-            "orgcode": org.orgcode, "api_key": api_key, "platform_guid": str(platform.guid),
-            "client_id": platform.client_id, "client_secret": client_secret,
+            "orgcode": org.orgcode,
+            "api_key": api_key,
+            "platform_guid": str(platform.guid),
+            "client_id": platform.client_id,
+            "client_secret": client_secret,
         }
         self.emit(options, credentials, "Demo org ready")
         if not options["json"]:

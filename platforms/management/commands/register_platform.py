@@ -16,7 +16,13 @@ class Command(OpsCommand):
         platform, client_secret = platform_register(
             org=org, caption=options["caption"], callback_url=options["callback_url"]
         )
-        self.emit(options, {
-            "orgcode": org.orgcode, "platform_guid": str(platform.guid),
-            "client_id": platform.client_id, "client_secret": client_secret,
-        }, "Platform registered (store the secret now: it is not shown again)")
+        self.emit(
+            options,
+            {
+                "orgcode": org.orgcode,
+                "platform_guid": str(platform.guid),
+                "client_id": platform.client_id,
+                "client_secret": client_secret,
+            },
+            "Platform registered (store the secret now: it is not shown again)",
+        )

@@ -1,0 +1,63 @@
+"""The org's ES256 signing keys: creation, rotation with a publication grace period, and the
+public JWK set the profile publishes."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from jwcrypto import jwk
+
+from orgconfig.models import Org, SigningKey
+
+logger = logging.getLogger(__name__)
+
+# Platforms cache profiles; a retired key stays published this long so late verifications pass.
+RETIRED_KEY_PUBLICATION = timedelta(days=7)
+
+
+def new_signing_key(org: Org) -> SigningKey:
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    kid = f"{org.orgcode.lower()}-{uuid.uuid4().hex[:12]}"
+    public = jwk.JWK.from_pem(pem.encode()).export_public(as_dict=True)
+    public.update({"kid": kid, "use": "sig", "alg": "ES256"})
+    return SigningKey.objects.create(org=org, kid=kid, private_key_pem=pem, public_jwk=public)
+
+
+def signing_key_active(*, org: Org) -> SigningKey:
+    """The key to sign with now; created on first use."""
+    key = (
+        SigningKey.objects.filter(org=org, retired_at__isnull=True).order_by("-created_at").first()
+    )
+    return key or new_signing_key(org)
+
+
+@transaction.atomic
+def signing_key_rotate(*, org: Org) -> SigningKey:
+    """Adds a new active key; the old ones stay published for RETIRED_KEY_PUBLICATION."""
+    now = timezone.now()
+    SigningKey.objects.filter(org=org, retired_at__isnull=True).update(
+        retired_at=now, publish_until=now + RETIRED_KEY_PUBLICATION
+    )
+    key = new_signing_key(org)
+
+    logger.info("Signing key rotated", extra={"org": org.orgcode, "kid": key.kid})
+    return key
+
+
+def signing_keys_published(*, org: Org) -> list[dict]:
+    """Public JWKs of the active key and of retired keys still in their publication period."""
+    signing_key_active(org=org)
+    keys = SigningKey.objects.filter(org=org).filter(
+        Q(retired_at__isnull=True) | Q(publish_until__gt=timezone.now())
+    )
+    return [key.public_jwk for key in keys.order_by("-created_at")]
