@@ -2,6 +2,7 @@
 (`/ucp/.well-known/ucp?orgcode=X` in the envelope, `/.well-known/ucp[/<version>]` plain)."""
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -41,7 +42,7 @@ class ConfigSetApi(AdminApiView):
 def request_host(request) -> str:
     """The hostname the caller used, without port. Django has already checked it against
     ALLOWED_HOSTS, so it is one this deployment answers to."""
-    return request.get_host().rsplit(":", 1)[0].strip("[]").lower()
+    return (urlsplit(f"//{request.get_host()}").hostname or "").lower()
 
 
 def public_base_url(request) -> str:
@@ -50,20 +51,23 @@ def public_base_url(request) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
-def org_of_host(request) -> Org | None:
-    """The org whose hostname the request used, else the default org. A hostname mapped to a
-    disabled org answers for nobody: falling back to another org's profile would mislead."""
-    org, claimed = selectors.org_for_hostname(hostname=request_host(request))
+def org_served_at(hostname: str) -> Org | None:
+    """The org whose profile a hostname serves: the org mapped to it, else the default org. A
+    hostname mapped to a disabled org serves nobody: another org's profile would mislead."""
+    org, claimed = selectors.org_for_hostname(hostname=hostname)
     if claimed:
         return org
     return selectors.org_get_active(orgcode=settings.UCP_DEFAULT_ORGCODE)
 
 
-def profile_context(request, org: Org, *, orgcode_in_query: bool) -> profile.ProfileContext:
-    """Leaf URLs point at this host; they carry `?orgcode=` when the host alone does not name
-    the org (the envelope route, or a root route asked for another org explicitly)."""
+def profile_context(request, org: Org) -> profile.ProfileContext:
+    """Leaf profile URLs live on the service's public base URL; they carry `?orgcode=` when that
+    host alone would not lead to this org (the envelope route, an explicit `?orgcode=`, or a
+    public base URL other than the org's own hostname)."""
     base = public_base_url(request)
-    suffix = f"?orgcode={org.orgcode}" if orgcode_in_query else ""
+    served_there = org_served_at((urlsplit(base).hostname or "").lower())
+    host_leads_here = served_there is not None and served_there.pk == org.pk
+    suffix = "" if host_leads_here else f"?orgcode={org.orgcode}"
     return profile.ProfileContext(
         base_url=base,
         leaf_urls={
@@ -80,7 +84,7 @@ class ProfileEnvelopeApi(SeedApiView):
         org = selectors.org_get_active(orgcode=request.query_params.get("orgcode"))
         if org is None:
             raise errors.NotFound("No such org.")
-        context = profile_context(request, org, orgcode_in_query=True)
+        context = profile_context(request, org)
         response = envelope(profile.root_profile_build(org=org, context=context))
         response["Cache-Control"] = PROFILE_CACHE_CONTROL
         return response
@@ -90,12 +94,12 @@ def plain_not_found() -> JsonResponse:
     return JsonResponse({"error": "not_found", "message": "No UCP profile here."}, status=404)
 
 
-def resolve_root_org(request) -> tuple[Org | None, bool]:
+def resolve_root_org(request) -> Org | None:
     """The org a root route serves: `?orgcode=` when given, else the request's hostname."""
     orgcode = request.GET.get("orgcode")
     if orgcode is not None:
-        return selectors.org_get_active(orgcode=orgcode), True
-    return org_of_host(request), False
+        return selectors.org_get_active(orgcode=orgcode)
+    return org_served_at(request_host(request))
 
 
 def plain_profile_response(document: dict) -> JsonResponse:
@@ -108,10 +112,10 @@ def plain_profile_response(document: dict) -> JsonResponse:
 @require_safe
 def root_profile_view(request):
     """`GET /.well-known/ucp`: the plain UCP business profile, never redirected."""
-    org, by_query = resolve_root_org(request)
+    org = resolve_root_org(request)
     if org is None:
         return plain_not_found()
-    context = profile_context(request, org, orgcode_in_query=by_query)
+    context = profile_context(request, org)
     return plain_profile_response(profile.root_profile_build(org=org, context=context))
 
 
@@ -120,8 +124,8 @@ def leaf_profile_view(request, version: str):
     """`GET /.well-known/ucp/<version>`: the complete profile of one protocol release."""
     if version not in ProfileVersion.values:
         return plain_not_found()
-    org, by_query = resolve_root_org(request)
+    org = resolve_root_org(request)
     if org is None:
         return plain_not_found()
-    context = profile_context(request, org, orgcode_in_query=by_query)
+    context = profile_context(request, org)
     return plain_profile_response(profile.profile_build(org=org, version=version, context=context))

@@ -222,9 +222,31 @@ def test_profile_in_envelope(api, full_org):
     profile = body["data"]
     assert business_profile_errors(profile, "2026-04-08") == []
     assert profile["ucp"]["supported_versions"] == {
-        "2026-01-11": "http://testserver/.well-known/ucp/2026-01-11?orgcode=FLOWERS"
+        "2026-01-11": "http://testserver/.well-known/ucp/2026-01-11"
     }
     assert int(response["Cache-Control"].split("max-age=")[1]) >= 60
+
+
+def test_leaf_urls_name_the_org_when_the_host_would_not(api, org, other_org):
+    envelope = api.get("/ucp/.well-known/ucp", {"orgcode": "OTHER"}).json()["data"]
+    by_query = fetch(api, "/.well-known/ucp?orgcode=OTHER").json()
+
+    expected = {"2026-01-11": "http://testserver/.well-known/ucp/2026-01-11?orgcode=OTHER"}
+    assert envelope["ucp"]["supported_versions"] == expected
+    assert by_query["ucp"]["supported_versions"] == expected
+    leaf = fetch(api, expected["2026-01-11"].removeprefix("http://testserver")).json()
+    assert leaf["ucp"]["services"]["dev.ucp.shopping"]["rest"]["endpoint"].endswith("/OTHER")
+
+
+def test_leaf_urls_on_a_public_base_url_of_another_host(api, org, other_org, profile_settings):
+    configure(other_org, hostnames=["other.example"])
+    profile_settings.UCP_PUBLIC_BASE_URL = "https://ucp.example"
+
+    profile = fetch(api, "/.well-known/ucp", host="other.example").json()
+
+    assert profile["ucp"]["supported_versions"] == {
+        "2026-01-11": "https://ucp.example/.well-known/ucp/2026-01-11?orgcode=OTHER"
+    }
 
 
 def test_supported_version_url_with_orgcode_serves_that_org(api, org, other_org):
