@@ -79,3 +79,21 @@ def ucp_config_view(*, org: Org) -> dict:
         "signing_keys": signing_keys_listed(org=org),
         "updated_at": config.updated_at.isoformat() if config.updated_at else None,
     }
+
+
+def policy_links(*, org: Org) -> list[dict]:
+    """The org's policy links as UCP checkout `links` entries: `[{"type", "url"}]`."""
+    links = ucp_config_of(org=org).policy_links or {}
+    return [{"type": link_type, "url": url} for link_type, url in links.items()]
+
+
+def rest_auth_mode(*, org: Org) -> str:
+    """How platforms authenticate on the org's REST binding: none, api_key or
+    oauth_client_credentials (orgconfig.models.RestAuth)."""
+    return ucp_config_of(org=org).rest_auth
+
+
+def webhook_defaults(*, org: Org) -> dict:
+    """What a newly registered platform's webhook subscription starts with:
+    `{"enabled": bool, "events": [...]}` drawn from orgconfig.ucp_config.WEBHOOK_EVENTS."""
+    return dict(ucp_config_of(org=org).webhook_defaults)

@@ -1,10 +1,16 @@
 """POST /ucp/config/get and /ucp/config/set: revisions, validation, write-through, audit."""
 
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
 import pytest
+from django.db import connection
 
 from orgconfig.models import AuditEntry, OrgHostname, OrgSettings, Role
+from orgconfig.services import org_create, ucp_config_set
 from orgconfig.signing import signing_key_active
 from tests.conftest import SeedClient, make_admin_headers
+from ucp import errors
 
 
 def get_config(admin) -> dict:
@@ -263,3 +269,29 @@ def test_config_lists_signing_keys_without_key_material(admin, org):
     assert body["data"]["signing_keys"][0]["kid"] == key.kid
     assert body["data"]["signing_keys"][0]["published"] is True
     assert key.private_key_pem not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sets_with_one_revision_have_one_winner():
+    org = org_create(orgcode="RACE", name="Race")
+    barrier = Barrier(4)
+
+    def attempt(rate):
+        barrier.wait()
+        try:
+            ucp_config_set(
+                org=org, actor="test", expected_revision=1, changes={"tax_rate_bps": rate}
+            )
+            return "won"
+        except errors.RevisionMismatch:
+            return "lost"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(attempt, [100, 200, 300, 400]))
+
+    assert sorted(outcomes) == ["lost", "lost", "lost", "won"]
+    assert AuditEntry.objects.filter(org=org, action="ucp_config.set").count() == 1
+    winner = AuditEntry.objects.get(org=org).after["tax_rate_bps"]
+    assert OrgSettings.objects.get(org=org).tax_rate_bps == winner
