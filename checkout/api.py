@@ -5,6 +5,7 @@ from rest_framework import serializers
 from checkout import selectors, services
 from checkout.models import CheckoutSession, CheckoutStatus
 from checkout.pricing import RequestedLine
+from orgconfig.permissions import RequiresCapability
 from ucp.api.fields import StrictIntegerField
 from ucp.api.views import PlatformApiView, envelope, validated
 from ucp.revisions import parse_expected_revision
@@ -69,6 +70,8 @@ def checkout_response(session: CheckoutSession, status: int = 200):
 
 
 class CheckoutCreateApi(PlatformApiView):
+    permission_classes = [RequiresCapability("checkout")]
+
     def post(self, request):
         data = validated(CartInput, self.request_body())
         session = services.checkout_create(
@@ -78,6 +81,8 @@ class CheckoutCreateApi(PlatformApiView):
 
 
 class CheckoutGetApi(PlatformApiView):
+    permission_classes = [RequiresCapability("checkout")]
+
     def post(self, request):
         body = self.request_body()
         session = selectors.checkout_get(
@@ -87,6 +92,8 @@ class CheckoutGetApi(PlatformApiView):
 
 
 class CheckoutUpdateApi(PlatformApiView):
+    permission_classes = [RequiresCapability("checkout")]
+
     def post(self, request):
         body = self.request_body()
         session = selectors.checkout_get(
@@ -106,6 +113,8 @@ class CheckoutUpdateApi(PlatformApiView):
 
 
 class CheckoutCompleteApi(PlatformApiView):
+    permission_classes = [RequiresCapability("checkout")]
+
     def post(self, request):
         body = self.request_body()
         session = selectors.checkout_get(
@@ -116,6 +125,8 @@ class CheckoutCompleteApi(PlatformApiView):
 
 
 class CheckoutCancelApi(PlatformApiView):
+    permission_classes = [RequiresCapability("checkout")]
+
     def post(self, request):
         body = self.request_body()
         session = selectors.checkout_get(

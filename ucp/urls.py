@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from orgconfig.api import ProfileEnvelopeApi, leaf_profile_view, root_profile_view
 from ucp.api.views import StatApi
 
 urlpatterns = [
@@ -11,4 +12,8 @@ urlpatterns = [
     path("ucp/config/", include("orgconfig.urls")),
     path("ucp/identity/", include("identity.urls")),
     path("ucp/webhook/", include("webhooks.urls")),
+    # The org's UCP business profile: in the envelope, and plain at the site root (no redirect).
+    path("ucp/.well-known/ucp", ProfileEnvelopeApi.as_view(), name="profile-envelope"),
+    path(".well-known/ucp", root_profile_view, name="profile-root"),
+    path(".well-known/ucp/<str:version>", leaf_profile_view, name="profile-leaf"),
 ]
