@@ -11,4 +11,6 @@ urlpatterns = [
     path("ucp/config/", include("orgconfig.urls")),
     path("ucp/identity/", include("identity.urls")),
     path("ucp/webhook/", include("webhooks.urls")),
+    # Standard OAuth surfaces of each org's issuer (RFC 8414 / 6749 / 7009, browser authorize).
+    path("", include("identity.oauth_urls")),
 ]
