@@ -26,6 +26,17 @@ class OAuthFailure(errors.ServiceError):
         )
 
 
+class StrictCharField(serializers.CharField):
+    """Accepts only JSON strings: DRF's CharField would turn 7 into "7"."""
+
+    default_error_messages = {"invalid": "must be a string"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class LinkOutput(serializers.Serializer):
     link_guid = serializers.UUIDField(source="guid")
     platform_guid = serializers.UUIDField(source="platform.guid")
@@ -39,10 +50,10 @@ class LinkOutput(serializers.Serializer):
 
 
 class AuthorizeInput(serializers.Serializer):
-    platform_guid = serializers.CharField()
-    customer_guid = serializers.CharField(max_length=100)
-    scope = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    redirect_uri = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    platform_guid = StrictCharField()
+    customer_guid = StrictCharField(max_length=100)
+    scope = StrictCharField(required=False, allow_blank=True, max_length=2000)
+    redirect_uri = StrictCharField(required=False, allow_blank=True, max_length=2000)
     code_challenge = serializers.RegexField(
         r"^[A-Za-z0-9_-]{43}$", required=False, allow_blank=True
     )
@@ -50,11 +61,11 @@ class AuthorizeInput(serializers.Serializer):
 
 
 class LinkListInput(serializers.Serializer):
-    platform_guid = serializers.CharField(required=False)
-    customer_guid = serializers.CharField(required=False, max_length=100)
+    platform_guid = StrictCharField(required=False)
+    customer_guid = StrictCharField(required=False, max_length=100)
     status = serializers.ChoiceField(choices=LinkStatus.values, required=False)
     limit = StrictIntegerField(required=False)
-    next_token = serializers.CharField(required=False, allow_blank=True)
+    next_token = StrictCharField(required=False, allow_blank=True)
 
 
 class AuthorizeApi(AdminApiView):
