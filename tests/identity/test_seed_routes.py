@@ -118,7 +118,7 @@ def test_token_errors_come_in_the_envelope(identity):
     assert bad_code.json()["error"]["error_code"] == "invalid-grant"
     assert bad_code.json()["error"]["details"]["oauth_error"] == "invalid_grant"
 
-    unsupported = identity.token(grant_type="password", username="x", password="y")
+    unsupported = identity.token(grant_type="urn:example:bogus")
     assert unsupported.status_code == 400
     assert unsupported.json()["error"]["error_code"] == "unsupported-grant-type"
 
