@@ -10,7 +10,6 @@ from identity import services
 from identity.models import CustomerAccount, IdentityLink, LinkStatus
 from orgconfig.models import Org
 from orgconfig.selectors import orgs_of_user
-from ucp import errors
 
 
 class OrgScopedAdmin(admin.ModelAdmin):
@@ -46,6 +45,19 @@ class CustomerAccountForm(forms.ModelForm):
                 if not data.get(name):
                     self.add_error(name, "Required when no existing customer is picked.")
         customer = data.get("customer")
+        if (
+            not customer
+            and data.get("org")
+            and Customer.objects.filter(org=data["org"], public_id=data.get("public_id")).exists()
+        ):
+            self.add_error("public_id", "The org already has a customer with this id.")
+        if (
+            customer
+            and CustomerAccount.objects.filter(customer=customer)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            self.add_error("customer", "This customer already has an account.")
         if customer and data.get("org") and customer.org_id != data["org"].pk:
             self.add_error("customer", "This customer belongs to another org.")
         if data.get("new_password"):
@@ -73,27 +85,25 @@ class CustomerAccountAdmin(OrgScopedAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         actor = f"user:{request.user.pk}"
-        try:
-            customer = obj.customer if change else data.get("customer")
-            if customer is None:
-                customer = services.customer_create(
-                    org=data["org"],
-                    public_id=data["public_id"],
-                    name=data["name"],
-                    email=data["email"],
-                    phone_number=data.get("phone_number", ""),
-                    actor=actor,
-                )
-            account = services.account_for_customer(customer=customer)
-            if data.get("new_password"):
-                services.account_set_password(
-                    account=account, password=data["new_password"], actor=actor
-                )
-        except errors.ServiceError as error:
-            messages.error(request, error.message)
-            return
-        obj.pk = account.pk
-        obj.__dict__.update({k: v for k, v in account.__dict__.items() if not k.startswith("_")})
+        customer = obj.customer if change else data.get("customer")
+        if customer is None:
+            customer = services.customer_create(
+                org=data["org"],
+                public_id=data["public_id"],
+                name=data["name"],
+                email=data["email"],
+                phone_number=data.get("phone_number", ""),
+                actor=actor,
+            )
+        account = services.account_for_customer(customer=customer)
+        if data.get("new_password"):
+            services.account_set_password(
+                account=account, password=data["new_password"], actor=actor
+            )
+        # The admin logs and redirects with `obj`: make it the account the services saved.
+        for name in ("pk", "org", "customer", "user", "password", "created_at", "updated_at"):
+            setattr(obj, name, getattr(account, name))
+        obj._state.adding = False
 
 
 @admin.register(IdentityLink)

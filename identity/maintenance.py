@@ -4,8 +4,12 @@ import logging
 from datetime import timedelta
 
 from django.utils import timezone
-from oauth2_provider.models import clear_expired, get_access_token_model, get_grant_model
-from oauth2_provider.models import get_refresh_token_model
+from oauth2_provider.models import (
+    clear_expired,
+    get_access_token_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 
 from identity.models import ConsumedCode, SignInCode
 
