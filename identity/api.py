@@ -17,8 +17,12 @@ class OAuthFailure(errors.ServiceError):
     becomes `invalid-grant`, with the RFC's own code kept in the details."""
 
     def __init__(self, result: oauth.OAuthResult):
-        self.error_code = result.error.replace("_", "-")
         self.http_status = result.status
+        self.error_code = (
+            errors.RateLimited.error_code
+            if result.status == 429
+            else result.error.replace("_", "-")
+        )
         super().__init__(
             result.body.get("error_description") or f"OAuth error: {result.error}",
             details={"oauth_error": result.error},

@@ -56,6 +56,9 @@ class SignInCode(models.Model):
         ordering = ["pk"]
         indexes = [models.Index(fields=["expires_at"])]
 
+    def __str__(self):
+        return f"Sign-in code #{self.pk}"
+
 
 class LinkStatus(models.TextChoices):
     PENDING = "pending"
@@ -98,3 +101,6 @@ class ConsumedCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["consumed_at"])]
+
+    def __str__(self):
+        return f"Consumed code #{self.pk}"

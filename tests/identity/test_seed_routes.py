@@ -7,7 +7,7 @@ from identity.models import IdentityLink, LinkStatus
 from orgconfig.models import Role
 from platforms.services import platform_rotate_secret
 from tests.conftest import SeedClient, make_admin_headers
-from tests.identity.conftest import basic, userinfo
+from tests.identity.conftest import basic, pkce_pair, userinfo
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +228,11 @@ def test_seed_metadata_route_in_the_envelope(identity):
     )
     assert missing.status_code == 404
     assert missing.json()["error"]["error_code"] == "not-found"
+
+
+def test_admin_code_with_a_pkce_challenge_needs_the_verifier(identity):
+    verifier, challenge = pkce_pair()
+    code = identity.code(code_challenge=challenge, code_challenge_method="S256")
+    assert identity.exchange(code).status_code == 400
+    response = identity.token(grant_type="authorization_code", code=code, code_verifier=verifier)
+    assert response.status_code == 200
