@@ -5,6 +5,7 @@ import logging
 import secrets
 import uuid
 from datetime import timedelta
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -201,6 +202,9 @@ def link_authorize(
 
     account = account_for_customer(customer=customer)
     link = link_get_or_create_pending(platform=platform, customer=customer)
+    if link.status == LinkStatus.PENDING:
+        link.scope = " ".join(scopes)
+        link.save(update_fields=["scope", "updated_at"])
     code = generate_token()
     expires_in = settings.UCP_ADMIN_AUTH_CODE_SECONDS
     Grant.objects.create(
@@ -284,3 +288,38 @@ def customer_create(
         after={"name": name, "email": email},
     )
     return customer
+
+
+def validate_redirect_uri(uri: str) -> str:
+    parsed = urlparse(uri)
+    if parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.fragment:
+        raise errors.InvalidInput.for_field(
+            "redirect_uris", f"{uri!r} must be an absolute http(s) URI without a fragment"
+        )
+    if parsed.scheme == "http" and parsed.hostname not in ("127.0.0.1", "::1", "localhost"):
+        raise errors.InvalidInput.for_field(
+            "redirect_uris", f"{uri!r}: plain http is only allowed for loopback addresses"
+        )
+    return uri
+
+
+@transaction.atomic
+def platform_set_redirect_uris(
+    *, platform: Platform, redirect_uris: list[str], actor: str = "system"
+) -> list[str]:
+    """Registers the redirect URIs the browser flow accepts for the platform, matched exactly."""
+    uris = [validate_redirect_uri(uri) for uri in dict.fromkeys(redirect_uris)]
+    application = platform.application
+    before = application.redirect_uris.split()
+    type(application).objects.filter(pk=application.pk).update(redirect_uris=" ".join(uris))
+    application.refresh_from_db()
+    audit_record(
+        org=platform.org,
+        actor=actor,
+        action="identity.platform.set_redirect_uris",
+        target_type="platform",
+        target_id=platform.guid,
+        before={"redirect_uris": before},
+        after={"redirect_uris": uris},
+    )
+    return uris

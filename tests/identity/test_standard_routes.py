@@ -2,12 +2,13 @@
 revocation, and the browser authorization endpoint (sign-in, consent, PKCE S256, iss)."""
 
 import re
+from io import StringIO
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.test import Client
-from oauth2_provider.models import Application
 
 from identity import services
 from identity.models import CustomerAccount, IdentityLink, LinkStatus
@@ -21,9 +22,7 @@ ISSUER = "http://testserver/oauth/FLOWERS"
 
 @pytest.fixture
 def browser_identity(identity, customer):
-    Application.objects.filter(pk=identity.platform.application_id).update(
-        redirect_uris=REDIRECT_URI
-    )
+    services.platform_set_redirect_uris(platform=identity.platform, redirect_uris=[REDIRECT_URI])
     account = services.account_for_customer(customer=customer)
     services.account_set_password(account=account, password="correct horse battery")
     return identity
@@ -322,3 +321,32 @@ def test_console_creates_a_customer_with_a_password(admin_client, org):
         )
         == account
     )
+
+
+def test_redirect_uris_are_set_by_command_and_validated(identity):
+    out = StringIO()
+    call_command(
+        "set_redirect_uris",
+        "--org",
+        "FLOWERS",
+        "--platform",
+        str(identity.platform.guid),
+        "https://agent.example/cb",
+        "http://127.0.0.1/cb",
+        stdout=out,
+    )
+    identity.platform.application.refresh_from_db()
+    assert (
+        identity.platform.application.redirect_uris
+        == "https://agent.example/cb http://127.0.0.1/cb"
+    )
+    for bad in ("http://agent.example/cb", "https://agent.example/cb#frag", "/relative"):
+        with pytest.raises(CommandError):
+            call_command(
+                "set_redirect_uris",
+                "--org",
+                "FLOWERS",
+                "--platform",
+                str(identity.platform.guid),
+                bad,
+            )
