@@ -10,6 +10,7 @@ transport, which the service serves at /ucp/rest/<orgcode>.
 
 from dataclasses import dataclass
 
+from identity.selectors import issuer_url
 from orgconfig.models import Org, ProfileVersion
 from orgconfig.payment_handlers import PAYMENT_HANDLERS
 from orgconfig.selectors import org_settings, ucp_config_of
@@ -17,7 +18,6 @@ from orgconfig.signing import signing_keys_published
 
 SHOPPING_SERVICE = "dev.ucp.shopping"
 REST_BINDING_PREFIX = "/ucp/rest"
-IDENTITY_PREFIX = "/ucp/identity"
 
 # Config name → (UCP capability name, its spec page, its schema path, the capability it extends).
 CAPABILITY_SPECS = {
@@ -75,7 +75,7 @@ def rest_endpoint(org: Org, context: ProfileContext) -> str:
 
 def identity_authorization_server(org: Org, context: ProfileContext) -> str:
     """The OAuth authorization server (RFC 8414 issuer) platforms link identities with."""
-    return f"{context.base_url}{IDENTITY_PREFIX}"
+    return issuer_url(org=org, base_url=context.base_url)
 
 
 def enabled_capabilities(org: Org) -> list[str]:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -105,7 +106,12 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Redis redelivers an unacknowledged task after this long; countdowns must stay below it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "identity-purge-expired": {
+        "task": "identity.tasks.purge_expired",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -156,19 +162,47 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# django-oauth-toolkit. Platforms are OAuth applications; see platforms/ and identity/.
+# django-oauth-toolkit. Platforms are OAuth applications; customers link through identity/.
+# Tokens are stored as SHA-256 checksums only (RFC 9700 token storage), codes likewise (identity's
+# validator). The `iss` DOT adds is replaced by the org's issuer in identity/views.py.
 OAUTH2_PROVIDER = {
     "CLIENT_SECRET_HASHER": "ucp_machine_secret",
+    "OAUTH2_VALIDATOR_CLASS": "identity.oauth_validator.UcpOAuth2Validator",
+    "SCOPES": {
+        "dev.ucp.shopping.checkout:manage": "Manage checkouts",
+        "dev.ucp.shopping.order:read": "Read orders",
+        "dev.ucp.shopping.order:manage": "Manage orders",
+        "ucp:scopes:checkout_session": "Manage checkout sessions (earlier protocol version)",
+        "profile": "Name",
+        "email": "Email address",
+        "phone": "Phone number",
+        "address": "Saved addresses",
+    },
     "PKCE_REQUIRED": True,
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_TOKEN_SECONDS", default=3600),
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600),
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
 }
+# Identity linking (identity/). Codes an admin issues through the seed route live longer than
+# browser codes: a person hands them to the platform.
+UCP_ADMIN_AUTH_CODE_SECONDS = env.int("UCP_ADMIN_AUTH_CODE_SECONDS", default=600)
+UCP_SIGN_IN_CODE_SECONDS = env.int("UCP_SIGN_IN_CODE_SECONDS", default=600)
+# Per client (django-ratelimit on the shared cache) on the token and revocation endpoints.
+UCP_OAUTH_TOKEN_RATE = env.str("UCP_OAUTH_TOKEN_RATE", default="60/m")
+UCP_OAUTH_TOKEN_RETRY_AFTER_SECONDS = 60
+# A refresh token superseded less than this long ago gets invalid_grant without revoking its
+# family: that is a concurrent duplicate of the winning refresh, not a stolen token's replay.
+UCP_REFRESH_RACE_WINDOW_SECONDS = env.int("UCP_REFRESH_RACE_WINDOW_SECONDS", default=5)
+RATELIMIT_USE_CACHE = "default"
 
 # Build identity, reported in every envelope. Deployments set UCP_BUILD_ID at build time; the
 # default is derived from the moment this process started, in the same WEEKDAY-unixtime form.

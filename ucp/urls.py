@@ -16,4 +16,6 @@ urlpatterns = [
     path("ucp/.well-known/ucp", ProfileEnvelopeApi.as_view(), name="profile-envelope"),
     path(".well-known/ucp", root_profile_view, name="profile-root"),
     path(".well-known/ucp/<str:version>", leaf_profile_view, name="profile-leaf"),
+    # Standard OAuth surfaces of each org's issuer (RFC 8414 / 6749 / 7009, browser authorize).
+    path("", include("identity.oauth_urls")),
 ]

@@ -104,7 +104,7 @@ def test_2026_04_08_shape(api, full_org):
     assert mock["config"] == {"supported_tokens": ["success_token", "fail_token"]}
     assert "payment" not in profile
     identity = ucp["capabilities"]["dev.ucp.common.identity_linking"][0]
-    assert identity["config"]["authorization_server"] == "http://testserver/ucp/identity"
+    assert identity["config"]["authorization_server"] == "http://testserver/oauth/FLOWERS"
     assert "dev.ucp.shopping.order:read" in identity["config"]["scopes"]
 
 
