@@ -25,6 +25,17 @@ MAX_INSTRUMENTS = 10
 NOT_PART_OF_THE_REQUEST = frozenset({"client_id", "client_secret", "idempotency_key"})
 
 
+class StrictCharField(serializers.CharField):
+    """Accepts only JSON strings: DRF's CharField would turn 5 into "5"."""
+
+    default_error_messages = {"invalid": "must be a string"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ItemRefInput(serializers.Serializer):
     id = serializers.CharField(max_length=100)
 
@@ -44,7 +55,7 @@ class BuyerInput(serializers.Serializer):
 
 class DiscountsInput(serializers.Serializer):
     codes = serializers.ListField(
-        child=serializers.CharField(max_length=100), allow_empty=True, max_length=MAX_CODES
+        child=StrictCharField(max_length=100), allow_empty=True, max_length=MAX_CODES
     )
 
 
@@ -52,16 +63,16 @@ class DestinationInput(serializers.Serializer):
     """A postal address in UCP's field names, or only an `id` (an address-book entry of the
     linked customer, or a destination the session returned earlier)."""
 
-    id = serializers.CharField(max_length=100, required=False)
-    first_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    street_address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    extended_address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    address_locality = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address_region = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    address_country = serializers.CharField(max_length=2, required=False, allow_blank=True)
-    phone_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    id = StrictCharField(max_length=100, required=False)
+    first_name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    last_name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    street_address = StrictCharField(max_length=300, required=False, allow_blank=True)
+    extended_address = StrictCharField(max_length=300, required=False, allow_blank=True)
+    address_locality = StrictCharField(max_length=200, required=False, allow_blank=True)
+    address_region = StrictCharField(max_length=100, required=False, allow_blank=True)
+    postal_code = StrictCharField(max_length=20, required=False, allow_blank=True)
+    address_country = StrictCharField(max_length=2, required=False, allow_blank=True)
+    phone_number = StrictCharField(max_length=40, required=False, allow_blank=True)
 
     def validate(self, attrs):
         if len(attrs) == 0:
@@ -70,17 +81,17 @@ class DestinationInput(serializers.Serializer):
 
 
 class GroupInput(serializers.Serializer):
-    id = serializers.CharField(max_length=100, required=False)
-    selected_option_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+    id = StrictCharField(max_length=100, required=False)
+    selected_option_id = StrictCharField(max_length=100, required=False, allow_null=True)
 
 
 class MethodInput(serializers.Serializer):
-    id = serializers.CharField(max_length=100, required=False)
+    id = StrictCharField(max_length=100, required=False)
     type = serializers.ChoiceField(choices=["shipping"], required=False)
     destinations = serializers.ListField(
         child=DestinationInput(), required=False, max_length=MAX_DESTINATIONS
     )
-    selected_destination_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+    selected_destination_id = StrictCharField(max_length=100, required=False, allow_null=True)
     groups = serializers.ListField(child=GroupInput(), required=False, max_length=1)
 
 
@@ -98,17 +109,17 @@ class CartInput(serializers.Serializer):
 
 
 class CredentialInput(serializers.Serializer):
-    type = serializers.CharField(max_length=50)
-    token = serializers.CharField(max_length=4000, required=False)
+    type = StrictCharField(max_length=50)
+    token = StrictCharField(max_length=4000, required=False)
 
 
 class InstrumentInput(serializers.Serializer):
-    id = serializers.CharField(max_length=100)
-    handler_id = serializers.CharField(max_length=100)
-    type = serializers.CharField(max_length=50, required=False, default="card")
+    id = StrictCharField(max_length=100)
+    handler_id = StrictCharField(max_length=100)
+    type = StrictCharField(max_length=50, required=False, default="card")
     selected = serializers.BooleanField(required=False)
-    brand = serializers.CharField(max_length=50, required=False)
-    last_digits = serializers.CharField(max_length=4, required=False)
+    brand = StrictCharField(max_length=50, required=False)
+    last_digits = StrictCharField(max_length=4, required=False)
     display = serializers.DictField(required=False)
     credential = CredentialInput(required=False)
 
@@ -125,9 +136,9 @@ class CompleteInput(serializers.Serializer):
 
 class CheckoutOutput(serializers.Serializer):
     checkout_guid = serializers.UUIDField(source="guid")
-    status = serializers.CharField()
+    status = StrictCharField()
     revision = serializers.IntegerField()
-    currency = serializers.CharField()
+    currency = StrictCharField()
     line_items = serializers.JSONField()
     buyer = serializers.JSONField()
     discounts = serializers.JSONField()

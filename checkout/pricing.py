@@ -337,7 +337,7 @@ def price_fulfillment(
 
     if request is None or not request.destinations:
         return FulfillmentOutcome(
-            fulfillment={"methods": []} if request is None else method_shell(line_ids, [], None),
+            fulfillment={"methods": []},
             messages=[
                 message(
                     code="missing",
@@ -475,8 +475,8 @@ def previous_fulfillment_request(fulfillment: dict | None) -> FulfillmentRequest
     """The request that produced a stored fulfillment object, so that an update that leaves
     fulfillment out re-prices the same destination and option against the new cart."""
     methods = (fulfillment or {}).get("methods") or []
-    if fulfillment is None or not methods:
-        return None if fulfillment is None else FulfillmentRequest()
+    if not methods:
+        return None
     method = methods[0]
     groups = method.get("groups") or [{}]
     return FulfillmentRequest(
