@@ -94,6 +94,7 @@ def claim(scope: IdempotencyScope, fingerprint: str) -> tuple[IdempotencyRecord,
             response_status=None,
             response_content_type="",
             response_body=None,
+            created_at=now,
             locked_until=now + timedelta(seconds=settings.UCP_IDEMPOTENCY_LOCK_SECONDS),
             expires_at=now + settings.UCP_IDEMPOTENCY_TTL,
         )

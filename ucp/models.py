@@ -1,6 +1,7 @@
 """Cross-cutting records of the API layer."""
 
 from django.db import models
+from django.utils import timezone
 
 
 class IdempotencyRecord(models.Model):
@@ -26,7 +27,7 @@ class IdempotencyRecord(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_content_type = models.CharField(max_length=100, blank=True)
     response_body = models.BinaryField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     locked_until = models.DateTimeField(help_text="An in-progress row older than this is stale.")
     expires_at = models.DateTimeField(db_index=True)
 
