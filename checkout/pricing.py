@@ -326,7 +326,6 @@ def price_fulfillment(
     line_ids: list[str],
     item_ids: set[str],
     goods_total: int,
-    currency: str,
     customer: Customer | None,
     previous: dict | None,
 ) -> FulfillmentOutcome:
@@ -541,7 +540,6 @@ def price_cart(
         line_ids=line_ids,
         item_ids={line.item_id for line in lines},
         goods_total=goods_total,
-        currency=currency,
         customer=customer,
         previous=previous_fulfillment,
     )

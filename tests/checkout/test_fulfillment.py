@@ -295,3 +295,39 @@ def test_org_without_shipping_rates_needs_no_fulfillment(shop, flower_shop):
 
     assert "fulfillment" not in data
     assert data["status"] == "ready_for_complete"
+
+
+@pytest.mark.parametrize(
+    "fulfillment, field",
+    [
+        ("ship it", "fulfillment"),
+        ({"methods": "x"}, "fulfillment.methods"),
+        ({"methods": [{"type": "pickup"}]}, "fulfillment.methods[0].type"),
+        ({"methods": [{"destinations": [{"address_country": 5}]}]}, "address_country"),
+        ({"methods": [{"destinations": [{}]}]}, "fulfillment.methods[0].destinations[0]"),
+        (
+            {"methods": [{"destinations": [US_ADDRESS], "groups": [{"selected_option_id": 7}]}]},
+            "selected_option_id",
+        ),
+        ({"methods": [{}, {}]}, "fulfillment.methods"),
+    ],
+)
+def test_malformed_fulfillment_is_invalid_input_naming_the_field(shop, fulfillment, field):
+    from checkout.models import CheckoutSession
+
+    response = shop.post("checkout/create", cart(("bouquet_tulips", 1), fulfillment=fulfillment))
+
+    assert response.status_code == 400, response.content
+    assert any(field in name for name in response.json()["error"]["details"]["fields"])
+    assert CheckoutSession.objects.count() == 0
+
+
+def test_unknown_selected_destination_is_invalid_input(shop):
+    body = shipping("std-ship")
+    body["fulfillment"]["methods"][0]["selected_destination_id"] = "dest_9"
+
+    response = shop.post("checkout/create", cart(("bouquet_tulips", 1), **body))
+
+    assert list(response.json()["error"]["details"]["fields"]) == [
+        "fulfillment.methods[0].selected_destination_id"
+    ]
