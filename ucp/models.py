@@ -32,12 +32,19 @@ class IdempotencyRecord(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        # Two partial unique indexes rather than NULLS NOT DISTINCT, which SQLite lacks: keys of
+        # callers that are not a platform (platform NULL) are unique per org too.
         constraints = [
             models.UniqueConstraint(
                 fields=["org", "platform", "operation", "key"],
+                condition=models.Q(platform__isnull=False),
                 name="unique_idempotency_scope",
-                nulls_distinct=False,
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["org", "operation", "key"],
+                condition=models.Q(platform__isnull=True),
+                name="unique_idempotency_scope_without_platform",
+            ),
         ]
 
     def __str__(self):

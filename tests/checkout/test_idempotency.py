@@ -205,3 +205,23 @@ def test_concurrent_duplicates_execute_once(flower_shop, platform_credentials, s
     assert len(created) + len(conflicts) == 8
     assert len({r.content for r in created}) == 1
     assert all(r.json()["error"]["details"]["reason"] == "in_progress" for r in conflicts)
+
+
+def test_scopes_without_a_platform_are_unique_per_org(flower_shop, other_org):
+    from django.http import HttpResponse
+
+    calls = []
+
+    def respond():
+        calls.append(1)
+        return HttpResponse(f"call {len(calls)}".encode(), status=201)
+
+    def run(org):
+        scope = IdempotencyScope(org_id=org.pk, platform_id=None, operation="rest.create", key="k")
+        return run_idempotent(scope=scope, fingerprint="f", respond=respond)
+
+    first, replayed, elsewhere = run(flower_shop), run(flower_shop), run(other_org)
+
+    assert replayed.content == first.content == b"call 1"
+    assert elsewhere.content == b"call 2"
+    assert len(calls) == 2
