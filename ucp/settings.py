@@ -111,6 +111,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "identity.tasks.purge_expired",
         "schedule": crontab(hour=3, minute=17),
     },
+    "checkout-cancel-expired": {
+        "task": "checkout.tasks.cancel_expired_checkouts",
+        "schedule": 60.0,
+    },
+    "idempotency-purge-expired": {
+        "task": "ucp.tasks.purge_expired_idempotency_records",
+        "schedule": 3600.0,
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -221,6 +229,11 @@ UCP_PAGE_SIZE_MAX = 256
 
 UCP_SECRET_ROTATION_GRACE = timedelta(hours=env.int("UCP_SECRET_ROTATION_GRACE_HOURS", default=24))
 UCP_CHECKOUT_TTL = timedelta(hours=env.int("UCP_CHECKOUT_TTL_HOURS", default=6))
+# Idempotency keys are kept at least this long (design.md §4), and a request still in progress
+# after UCP_IDEMPOTENCY_LOCK_SECONDS is presumed dead so that a retry may run it again.
+UCP_IDEMPOTENCY_TTL = timedelta(hours=env.int("UCP_IDEMPOTENCY_TTL_HOURS", default=24))
+UCP_IDEMPOTENCY_LOCK_SECONDS = env.int("UCP_IDEMPOTENCY_LOCK_SECONDS", default=60)
+UCP_IDEMPOTENCY_WAIT_SECONDS = env.float("UCP_IDEMPOTENCY_WAIT_SECONDS", default=5.0)
 UCP_WEBHOOK_ALLOW_PRIVATE = env.bool("UCP_WEBHOOK_ALLOW_PRIVATE", default=False)
 UCP_DEFAULT_ORGCODE = env.str("UCP_DEFAULT_ORGCODE", default="DEMO")
 UCP_PUBLIC_BASE_URL = env.str("UCP_PUBLIC_BASE_URL", default="")
