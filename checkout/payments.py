@@ -18,11 +18,6 @@ from ucp import errors
 
 logger = logging.getLogger(__name__)
 
-# What an org that configured nothing offers: the demo-friendly mock card handler and `none`
-# (complete without taking payment, as the seed service does). Orgs that sell for real replace
-# this list through their config.
-DEFAULT_HANDLER_NAMES = ("mock", "none")
-
 
 class PaymentDeclined(errors.ServiceError):
     error_code = "payment-declined"
@@ -126,9 +121,9 @@ def registered_handler_names() -> list[str]:
 
 def offered_handlers(*, configured_names) -> list[PaymentHandler]:
     """The handlers an org offers, in its configured order. `configured_names` is
-    `OrgSettings.payment_handlers`; names (or handler ids) that are not registered are skipped,
-    and an empty list means the defaults."""
-    names = list(configured_names or DEFAULT_HANDLER_NAMES)
+    `OrgSettings.payment_handlers` (whose default offers mock and none); names (or handler ids)
+    that are not registered are skipped, and an empty list offers nothing."""
+    names = list(configured_names or ())
     by_id = {handler.handler_id: handler for handler in _handlers_by_name.values()}
     offered: list[PaymentHandler] = []
     for name in names:

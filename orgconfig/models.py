@@ -37,6 +37,12 @@ class Org(models.Model):
         return f"{self.orgcode} ({self.name})"
 
 
+def default_payment_handlers() -> list[str]:
+    """What a new org offers until its admins configure real handlers: the mock card handler and
+    `none` (complete without taking payment, as the seed service does)."""
+    return ["mock_payment_handler", "none"]
+
+
 class OrgSettings(models.Model):
     """Operational settings of an org that the services read. The revisioned UCP config that
     admins edit through /config/set writes through to these fields."""
@@ -50,8 +56,10 @@ class OrgSettings(models.Model):
     )
     # Tax as basis points of the taxable amount (825 = 8.25 %); 0 means the org charges none.
     tax_rate_bps = models.PositiveIntegerField(default=0)
-    # Ids of the payment handlers the org offers (see checkout/payments.py for what exists).
-    payment_handlers = models.JSONField(default=list, blank=True)
+    # Ids of the payment handlers the org offers, in order (orgconfig/payment_handlers.py lists
+    # the known ones). This list is the whole truth: the profile advertises exactly it and checkout
+    # accepts exactly it, so an empty list offers nothing.
+    payment_handlers = models.JSONField(default=default_payment_handlers, blank=True)
 
     class Meta:
         verbose_name_plural = "org settings"

@@ -42,7 +42,7 @@ def test_get_shows_defaults_and_revision(admin, org):
     }
     assert config["root_profile_version"] == "2026-04-08"
     assert config["rest_auth"] == "oauth_client_credentials"
-    assert config["payment_handlers"] == []
+    assert [h["id"] for h in config["payment_handlers"]] == ["mock_payment_handler", "none"]
     assert config["hostnames"] == []
 
 

@@ -5,9 +5,7 @@ from django.db import transaction
 
 from catalog.services import catalog_import
 from orgconfig.models import ApiKey, Role
-from orgconfig.payment_handlers import MOCK_PAYMENT_HANDLER, NO_PAYMENT_HANDLER
-from orgconfig.selectors import ucp_config_view
-from orgconfig.services import api_key_create, api_key_revoke, org_get_or_create, ucp_config_set
+from orgconfig.services import api_key_create, api_key_revoke, org_get_or_create
 from platforms.models import Platform
 from platforms.services import platform_register, platform_reset_secret
 from ucp.commands import OpsCommand
@@ -60,7 +58,6 @@ class Command(OpsCommand):
     def handle(self, *args, **options):
         org, _ = org_get_or_create(orgcode=options["org"], name="Demo Flower Shop")
         catalog_import(org=org, directory=DEMO_CATALOG)
-        self.offer_demo_payment_handlers(org)
 
         for old_key in ApiKey.objects.filter(org=org, name=DEMO_KEY_NAME, revoked_at__isnull=True):
             api_key_revoke(api_key=old_key)
@@ -84,18 +81,3 @@ class Command(OpsCommand):
         self.emit(options, credentials, "Demo org ready")
         if not options["json"]:
             self.stdout.write(HOWTO.format(base=options["base_url"].rstrip("/"), **credentials))
-
-    def offer_demo_payment_handlers(self, org):
-        """The demo org offers the mock and the no-payment handler, unless an admin has already
-        chosen its handlers."""
-        config = ucp_config_view(org=org)
-        if config["payment_handlers"]:
-            return
-        ucp_config_set(
-            org=org,
-            actor="command:seed_demo",
-            expected_revision=config["revision"],
-            changes={
-                "payment_handlers": [{"id": MOCK_PAYMENT_HANDLER}, {"id": NO_PAYMENT_HANDLER}]
-            },
-        )
