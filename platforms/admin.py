@@ -26,7 +26,7 @@ class PlatformRegisterForm(forms.Form):
     scopes = forms.CharField(
         required=False, help_text="Space-separated scopes, e.g. 'checkout orders'."
     )
-    callback_url = forms.URLField(required=False, max_length=2000)
+    callback_url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
 
     def __init__(self, *args, orgs, **kwargs):
         super().__init__(*args, **kwargs)

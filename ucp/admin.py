@@ -217,6 +217,7 @@ class OrgScopedAdmin(OrgScopedMixin, admin.ModelAdmin):
 
     audit_exclude: tuple[str, ...] = ()
     list_per_page = 50
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_list_filter(self, request):
         """An `org` filter lists only the orgs in the user's scope, never every org's name."""
