@@ -79,7 +79,7 @@ def jsonable(value):
     if isinstance(value, UUID | Decimal):
         return str(value)
     if isinstance(value, models.Model):
-        return str(value.pk)
+        return jsonable(value.pk)
     if isinstance(value, models.QuerySet):
         return [str(obj.pk) for obj in value]
     if isinstance(value, dict | list | tuple):

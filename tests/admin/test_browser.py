@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from orgconfig.models import AuditEntry
 from platforms.models import Platform
@@ -30,6 +31,13 @@ pytestmark = [
 
 
 @pytest.fixture
+def server(django_db_setup, live_server):
+    """The live server, started after the test database so that it stops before the database
+    is dropped at the end of the session."""
+    return live_server
+
+
+@pytest.fixture
 def browser_page(monkeypatch):
     from playwright.sync_api import sync_playwright
 
@@ -46,29 +54,32 @@ def browser_page(monkeypatch):
             yield page
         finally:
             browser.close()
+            # ORM calls made while Playwright's loop ran may hold their own connection; close
+            # them so the test database can be dropped at the end of the session.
+            connections.close_all()
 
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+def sign_in(page, server, user) -> None:
+    page.goto(f"{server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    page.wait_for_url(f"{server.url}/admin/")
 
 
 def test_org_admin_rotates_a_secret_and_sees_it_once(
-    browser_page, live_server, org_admin, platform_credentials, other_platform
+    browser_page, server, org_admin, platform_credentials, other_platform
 ):
     page = browser_page
     platform = platform_credentials["platform"]
-    sign_in(page, live_server, org_admin)
+    sign_in(page, server, org_admin)
     shot(page, "01-console-home")
 
-    page.goto(f"{live_server.url}/admin/platforms/platform/")
+    page.goto(f"{server.url}/admin/platforms/platform/")
     assert page.locator("#result_list").get_by_text("Test agent").count() == 1
     assert "Rival agent" not in page.content()
     shot(page, "02-platforms")
@@ -87,45 +98,45 @@ def test_org_admin_rotates_a_secret_and_sees_it_once(
 
     page.click("text=Done")
     assert secret not in page.content()
-    page.goto(f"{live_server.url}/admin/platforms/platform/{platform.pk}/change/")
+    page.goto(f"{server.url}/admin/platforms/platform/{platform.pk}/change/")
     assert secret not in page.content()
     assert platform.client_id in page.content()
     shot(page, "04-platform-after-rotation")
 
 
 def test_another_orgs_objects_are_invisible(
-    browser_page, live_server, org_admin, platform_credentials, other_platform
+    browser_page, server, org_admin, platform_credentials, other_platform
 ):
     page = browser_page
-    sign_in(page, live_server, org_admin)
+    sign_in(page, server, org_admin)
 
-    page.goto(f"{live_server.url}/admin/platforms/platform/{other_platform.pk}/change/")
-    assert page.url == f"{live_server.url}/admin/"
+    page.goto(f"{server.url}/admin/platforms/platform/{other_platform.pk}/change/")
+    assert page.url == f"{server.url}/admin/"
     assert "Rival agent" not in page.content()
     shot(page, "05-other-org-platform-refused")
 
-    page.goto(f"{live_server.url}/admin/dashboard/OTHER/")
+    page.goto(f"{server.url}/admin/dashboard/OTHER/")
     assert "Rival" not in page.content() and "Another Shop" not in page.content()
     shot(page, "06-other-org-dashboard-refused")
 
-    page.goto(f"{live_server.url}/admin/dashboard/")
+    page.goto(f"{server.url}/admin/dashboard/")
     assert "FLOWERS today" in page.content()
     shot(page, "07-own-dashboard")
 
     assert Platform.objects.filter(pk=other_platform.pk, revoked_at__isnull=True).exists()
 
 
-def test_swagger_ui_renders_offline(browser_page, live_server):
+def test_swagger_ui_renders_offline(browser_page, server):
     page = browser_page
     outside = []
     page.on(
         "request",
         lambda request: (
-            outside.append(request.url) if not request.url.startswith(live_server.url) else None
+            outside.append(request.url) if not request.url.startswith(server.url) else None
         ),
     )
 
-    page.goto(f"{live_server.url}/api/docs/")
+    page.goto(f"{server.url}/api/docs/")
     page.get_by_text("/ucp/checkout/create", exact=True).first.wait_for()
     shot(page, "08-api-docs")
 
