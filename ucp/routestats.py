@@ -1,14 +1,22 @@
 """Per-route request counts, errors and latency, in hourly buckets, for the console dashboard.
 
-The request middleware records every /ucp/ call here. With Redis, one pipelined round trip per
-request increments a hash per org and hour (`HINCRBY` is atomic, so concurrent workers add up
-correctly) and the buckets expire on their own after a day; the dashboard sums the last 24 of
-them. Without Redis (the development default) the counts live in this process's memory.
-Recording never fails a request: a Redis error is logged and the call goes on.
+The request middleware records every /ucp/ call here. Each process adds its calls up in memory
+and writes them to Redis in bulk at most once per FLUSH_SECONDS, in one pipelined round trip
+that increments a hash per org and hour (`HINCRBY` is atomic, so all workers add up correctly);
+the buckets expire on their own after a day and the dashboard sums the last 24 of them. So a
+request pays a dictionary update, not a network round trip. Without Redis (the development
+default) the counts stay in this process's memory.
+
+Known limit: a worker's last second of counts reaches Redis with its next request or when it
+exits, so an idle worker's most recent calls can show up late; exactness to the second does not
+matter for a 24-hour view. Recording never fails a request: a Redis error is logged and the
+buffered counts are dropped.
 """
 
+import atexit
 import logging
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +26,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "ucp:routestats"
+FLUSH_SECONDS = 1.0
 BUCKET_TTL_SECONDS = 26 * 3600
 ALL_ORGS = "_all"
 FIELDS = ("n", "err", "err5", "ms")
@@ -54,13 +63,12 @@ class RedisRouteStats:
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
-    def record(self, orgs: list[str], route: str, status: int, latency_ms: int, now: datetime):
-        bucket = hour_bucket(now)
+    def add(self, counts: dict[str, dict[str, int]]) -> None:
+        """Adds buffered counts: {bucket key: {"route|field": amount}}."""
         pipe = self.client.pipeline(transaction=False)
-        for org in orgs:
-            key = bucket_key(org, bucket)
-            for field, amount in increments(status, latency_ms):
-                pipe.hincrby(key, f"{route}|{field}", amount)
+        for key, fields in counts.items():
+            for field, amount in fields.items():
+                pipe.hincrby(key, field, amount)
             pipe.expire(key, BUCKET_TTL_SECONDS)
         pipe.execute()
 
@@ -82,13 +90,11 @@ class MemoryRouteStats:
         self.lock = threading.Lock()
         self.buckets: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
-    def record(self, orgs: list[str], route: str, status: int, latency_ms: int, now: datetime):
-        bucket = hour_bucket(now)
+    def add(self, counts: dict[str, dict[str, int]]) -> None:
         with self.lock:
-            for org in orgs:
-                counts = self.buckets[bucket_key(org, bucket)]
-                for field, amount in increments(status, latency_ms):
-                    counts[f"{route}|{field}"] += amount
+            for key, fields in counts.items():
+                for field, amount in fields.items():
+                    self.buckets[key][field] += amount
 
     def read(self, org: str, buckets: list[str]) -> dict[str, int]:
         totals: dict[str, int] = defaultdict(int)
@@ -108,6 +114,34 @@ def increments(status: int, latency_ms: int):
     yield "ms", max(latency_ms, 0)
 
 
+class Buffer:
+    """This process's counts not yet written to the store."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.last_flush = time.monotonic()
+
+    def add(self, orgs: list[str], route: str, status: int, latency_ms: int, now: datetime):
+        bucket = hour_bucket(now)
+        with self.lock:
+            for org in orgs:
+                fields = self.counts[bucket_key(org, bucket)]
+                for field, amount in increments(status, latency_ms):
+                    fields[f"{route}|{field}"] += amount
+            due = time.monotonic() - self.last_flush >= FLUSH_SECONDS
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            counts, self.counts = self.counts, defaultdict(lambda: defaultdict(int))
+            self.last_flush = time.monotonic()
+        if counts:
+            store().add(counts)
+
+
+_buffer = Buffer()
 _store = None
 _store_lock = threading.Lock()
 
@@ -128,15 +162,27 @@ def record_request(
     """Counts one call under its org (when known) and under all orgs."""
     orgs = [ALL_ORGS, org] if org else [ALL_ORGS]
     try:
-        store().record(orgs, route, status, latency_ms, now or datetime.now(UTC))
+        _buffer.add(orgs, route, status, latency_ms, now or datetime.now(UTC))
     except Exception as error:
         logger.warning("Route stats not recorded", extra={"error": repr(error)})
+
+
+def flush() -> None:
+    """Writes this process's buffered counts now (before reading, and at exit)."""
+    try:
+        _buffer.flush()
+    except Exception as error:
+        logger.warning("Route stats not flushed", extra={"error": repr(error)})
+
+
+atexit.register(flush)
 
 
 def route_stats(
     *, org: str | None, hours: int = 24, now: datetime | None = None
 ) -> list[RouteStat]:
     """Each route's figures over the last `hours` hourly buckets, the current one included."""
+    flush()
     now = now or datetime.now(UTC)
     buckets = [hour_bucket(now - timedelta(hours=h)) for h in range(hours)]
     totals = store().read(org or ALL_ORGS, buckets)

@@ -10,6 +10,14 @@ from platforms.services import platform_register
 PASSWORD = "a-long-console-password-42"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_route_stats(monkeypatch):
+    """Counts buffered by earlier tests' requests must not reach this test's figures."""
+    from ucp import routestats
+
+    monkeypatch.setattr(routestats, "_buffer", routestats.Buffer())
+
+
 def console_user(username, org=None, role=None, **extra):
     user = get_user_model().objects.create_user(
         username=username, password=PASSWORD, is_staff=True, **extra

@@ -82,12 +82,39 @@ def test_route_stats_keep_orgs_apart_and_cover_24_hours():
 
 def test_route_stats_never_fail_a_request(monkeypatch, admin):
     class Broken:
-        def record(self, *args):
+        def add(self, counts):
             raise ConnectionError("redis down")
 
     monkeypatch.setattr(routestats, "_store", Broken())
+    monkeypatch.setattr(routestats, "FLUSH_SECONDS", 0)
 
     assert admin.post("platform/list").status_code == 200
+    routestats.flush()
+
+
+def test_calls_are_written_in_bulk(monkeypatch, admin):
+    writes = []
+    real_store = routestats.store()
+
+    class Counting:
+        def add(self, counts):
+            writes.append(counts)
+            real_store.add(counts)
+
+        def read(self, org, buckets):
+            return real_store.read(org, buckets)
+
+    monkeypatch.setattr(routestats, "_store", Counting())
+    monkeypatch.setattr(routestats, "FLUSH_SECONDS", 3600)
+
+    for _ in range(5):
+        admin.post("platform/list")
+    assert writes == []
+
+    stats = {s.route: s for s in routestats.route_stats(org=None)}
+
+    assert len(writes) == 1
+    assert stats["POST /ucp/platform/list"].calls == 5
 
 
 def test_apps_contribute_sections_only_when_they_have_data(
