@@ -54,3 +54,21 @@ def test_json_formatter_renders_the_fields(caplog, admin, org):
     assert line["logger"] == "ucp.access"
     for field in ("request_id", "org", "route", "status", "latency_ms", "method", "path"):
         assert field in line, field
+
+
+def test_task_log_lines_carry_the_task(caplog):
+    from types import SimpleNamespace
+
+    from celery.signals import task_postrun, task_prerun
+
+    caplog.set_level(logging.INFO, logger="tests.ops")
+    task_prerun.send(sender=None, task_id="task-1", task=SimpleNamespace(name="webhooks.deliver"))
+    logging.getLogger("tests.ops").info("delivering")
+    task_postrun.send(sender=None, task_id="task-1")
+    logging.getLogger("tests.ops").info("after")
+
+    during, after = caplog.records
+    RequestContextFilter().filter(during)
+    RequestContextFilter().filter(after)
+    assert (during.task_id, during.task) == ("task-1", "webhooks.deliver")
+    assert not hasattr(after, "task_id")

@@ -126,5 +126,10 @@ def route_name(request) -> str:
     """The URL pattern served, e.g. `POST /ucp/checkout/create`: one name per route whatever the
     ids in the path, so figures and log lines group by route."""
     match = getattr(request, "resolver_match", None)
-    pattern = f"/{match.route}" if match is not None and match.route else "(unmatched)"
+    if match is not None and match.route:
+        pattern = f"/{match.route}"
+    elif request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        pattern = "(static)"
+    else:
+        pattern = "(unmatched)"
     return f"{request.method} {pattern}"
