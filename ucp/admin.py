@@ -34,6 +34,8 @@ from ucp.errors import ServiceError
 admin.site.site_header = "UCP console"
 admin.site.site_title = "UCP console"
 admin.site.index_title = "Your orgs' UCP channel"
+# The service has no public site of its own to link to.
+admin.site.site_url = None
 
 # Platforms are managed through the Platform admin, which never shows a secret or its hash;
 # django-oauth-toolkit's own Application admin shows the stored secret hash, so it is withdrawn.

@@ -329,3 +329,36 @@ def test_platform_register_via_api_and_console_share_the_service(org):
     import platforms.admin as platforms_admin
 
     assert platforms_admin.platform_register is platform_register
+
+
+def test_inline_stock_change_is_audited(console, org_admin, flower_shop):
+    from catalog.models import Product
+
+    product = Product.objects.select_related("inventory").get(
+        org=flower_shop, public_id="bouquet_roses"
+    )
+    client = console(org_admin)
+    page = client.get(change_url(product))
+    data = {}
+    for form in [page.context["adminform"].form, *page.context["inline_admin_formsets"]]:
+        formset = getattr(form, "formset", None)
+        if formset is None:
+            data.update({n: form[n].value() for n in form.fields})
+            continue
+        management = formset.management_form
+        data.update({f"{formset.prefix}-{n}": management[n].value() for n in management.fields})
+        for inline_form in formset.forms:
+            data.update(
+                {inline_form.add_prefix(n): inline_form[n].value() for n in inline_form.fields}
+            )
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data["inventory-0-quantity"] = 7
+
+    answer = client.post(change_url(product), data)
+
+    assert answer.status_code == 302
+    product.inventory.refresh_from_db()
+    assert product.inventory.quantity == 7
+    entry = AuditEntry.objects.get(action="inventorylevel.change")
+    assert entry.org == flower_shop
+    assert entry.after == {"quantity": 7}
