@@ -362,3 +362,18 @@ def test_inline_stock_change_is_audited(console, org_admin, flower_shop):
     entry = AuditEntry.objects.get(action="inventorylevel.change")
     assert entry.org == flower_shop
     assert entry.after == {"quantity": 7}
+
+
+def test_only_owners_rename_their_org_and_nobody_changes_its_code(
+    console, org_owner, org_admin, org
+):
+    url = change_url(org)
+
+    assert 'name="_save"' not in console(org_admin).get(url).content.decode()
+    answer = console(org_owner).post(url, {"name": "Flower Shop Ltd"})
+
+    assert answer.status_code == 302
+    org.refresh_from_db()
+    assert (org.orgcode, org.name) == ("FLOWERS", "Flower Shop Ltd")
+    entry = AuditEntry.objects.get(action="org.change")
+    assert entry.after == {"name": "Flower Shop Ltd"}
