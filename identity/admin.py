@@ -10,11 +10,7 @@ from identity import services
 from identity.models import CustomerAccount, IdentityLink, LinkStatus
 from orgconfig.models import Org
 from orgconfig.selectors import orgs_of_user
-
-
-class OrgScopedAdmin(admin.ModelAdmin):
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(org__in=orgs_of_user(user=request.user))
+from ucp.admin import OrgScopedAdmin
 
 
 class CustomerAccountForm(forms.ModelForm):

@@ -1,11 +1,28 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularSwaggerView,
+    SpectacularYAMLAPIView,
+)
 
 from orgconfig.api import ProfileEnvelopeApi, leaf_profile_view, root_profile_view
 from ucp.api.views import StatApi
+from ucp.dashboard import dashboard_index_view, dashboard_view
 
 urlpatterns = [
+    # Console: per-org dashboards live inside the admin (same login, same look).
+    path("admin/dashboard/", admin.site.admin_view(dashboard_index_view), name="ucp-dashboards"),
+    path(
+        "admin/dashboard/<str:orgcode>/",
+        admin.site.admin_view(dashboard_view),
+        name="ucp-dashboard",
+    ),
     path("admin/", admin.site.urls),
+    # API docs: OpenAPI 3.1 as JSON and YAML, and Swagger UI with assets served by the project.
+    path("api/schema.json", SpectacularJSONAPIView.as_view(), name="api-schema-json"),
+    path("api/schema.yaml", SpectacularYAMLAPIView.as_view(), name="api-schema-yaml"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema-json"), name="api-docs"),
     path("ucp/stat", StatApi.as_view(), name="stat"),
     path("ucp/platform/", include("platforms.urls")),
     path("ucp/checkout/", include("checkout.urls")),
