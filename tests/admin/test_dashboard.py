@@ -5,9 +5,18 @@ from datetime import UTC, datetime, timedelta
 
 from django.urls import reverse
 
-from checkout.pricing import RequestedLine
+from checkout.pricing import DestinationRequest, FulfillmentRequest, RequestedLine
 from checkout.services import checkout_complete, checkout_create
 from ucp import dashboard, routestats
+
+
+US_ADDRESS = {
+    "street_address": "123 Main St",
+    "address_locality": "Springfield",
+    "address_region": "IL",
+    "postal_code": "62704",
+    "address_country": "US",
+}
 
 
 def sell(platform, quantity=1):
@@ -15,6 +24,9 @@ def sell(platform, quantity=1):
         platform=platform,
         lines=[RequestedLine(item_id="bouquet_roses", quantity=quantity, line_id=None)],
         buyer={"email": "a@example.com", "first_name": "A", "last_name": "B"},
+        fulfillment=FulfillmentRequest(
+            destinations=(DestinationRequest(address=US_ADDRESS),), selected_option_id="std-ship"
+        ),
     )
     return session
 
