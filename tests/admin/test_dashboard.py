@@ -9,7 +9,6 @@ from checkout.pricing import DestinationRequest, FulfillmentRequest, RequestedLi
 from checkout.services import checkout_complete, checkout_create
 from ucp import dashboard, routestats
 
-
 US_ADDRESS = {
     "street_address": "123 Main St",
     "address_locality": "Springfield",
