@@ -527,8 +527,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="reduced table, under a minute")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
-    parser.add_argument("--requests", type=int, help="requests per row (default 1500, quick 150)")
-    parser.add_argument("--seconds", type=float, help="time cap per row (default 30, quick 4)")
+    parser.add_argument("--requests", type=int, help="requests per row (default 1500, quick 120)")
+    parser.add_argument("--seconds", type=float, help="time cap per row (default 30, quick 3)")
     parser.add_argument("--port", type=int, default=8107)
     parser.add_argument("--samples-port", type=int, default=8110)
     parser.add_argument(
@@ -548,8 +548,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if not (args.data / "products.csv").is_file():
         parser.error(f"no products.csv in {args.data}: pass --data or set UCP_SHARED_DIR")
-    args.requests = args.requests or (150 if args.quick else 1500)
-    args.seconds = args.seconds or (4.0 if args.quick else 30.0)
+    args.requests = args.requests or (120 if args.quick else 1500)
+    args.seconds = args.seconds or (3.0 if args.quick else 30.0)
     return args
 
 
@@ -654,7 +654,7 @@ def main() -> None:
 
         if not args.no_slow_clients:
             holders = max(1, args.workers - 1)
-            hold = 6.0 if args.quick else 40.0
+            hold = 4.0 if args.quick else 40.0
             report = asyncio.run(slow_client_check(ctx.base, holders=holders, hold_seconds=hold))
             print()
             print(
