@@ -8,8 +8,9 @@ the official UCP reference server, in one run on one machine.
 What it does:
 1. creates a dedicated PostgreSQL database (dropped again at the end), migrates it and seeds one
    org with the flower-shop catalog, an owner API key and a platform (bench/seed.py);
-2. starts gunicorn (sync workers, `--workers`, default 4) on DJANGO_SETTINGS_MODULE=bench.settings
-   (production routes plus a bare DRF ceiling view) and a Celery worker on Redis;
+2. starts gunicorn (`--workers`, default 4; `--worker-class`, default sync) on
+   DJANGO_SETTINGS_MODULE=bench.settings (production routes plus a bare DRF ceiling view) and a
+   Celery worker on Redis;
 3. loads it from this process over loopback with an async httpx client (`--concurrency`
    connections in flight) and prints requests/s, p50 and p99 for every row of ROWS, each as a
    ratio to the ceiling row; rows whose route answers 404 (not built yet) are skipped, saying so;
@@ -525,7 +526,11 @@ def parse_args() -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="reduced table, under a minute")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class (sync, gthread, ...)"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
     parser.add_argument("--requests", type=int, help="requests per row (default 1500, quick 120)")
     parser.add_argument("--seconds", type=float, help="time cap per row (default 30, quick 3)")
@@ -545,6 +550,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--samples-server", type=Path, default=os.environ.get("UCP_SAMPLES_SERVER"))
     parser.add_argument("--samples-python", default=os.environ.get("UCP_SAMPLES_PYTHON"))
     parser.add_argument("--no-slow-clients", action="store_true")
+    parser.add_argument(
+        "--slow-holders",
+        type=int,
+        help="slow connections to hold (default: workers - 1, leaving one worker free)",
+    )
     args = parser.parse_args()
     if not (args.data / "products.csv").is_file():
         parser.error(f"no products.csv in {args.data}: pass --data or set UCP_SHARED_DIR")
@@ -586,7 +596,8 @@ def start_ours(args, procs: Processes, env: dict) -> dict:
             python, "-m", "gunicorn", "ucp.wsgi:application",
             "--bind", f"127.0.0.1:{args.port}",
             "--workers", str(args.workers),
-            "--worker-class", "sync",
+            "--worker-class", args.worker_class,
+            "--threads", str(args.threads),
             "--timeout", "30",
             "--graceful-timeout", "5",
         ],
@@ -639,7 +650,8 @@ def main() -> None:
     procs = Processes(log_dir)
     print(f"machine: {machine()} (shared with other work: figures are indicative)")
     print(
-        f"ours: gunicorn {args.workers} sync workers + 1 Celery worker, PostgreSQL "
+        f"ours: gunicorn {args.workers} {args.worker_class} workers x {args.threads} threads "
+        f"+ 1 Celery worker, PostgreSQL "
         f"{urlsplit(args.database_url).path.lstrip('/')}, Redis {args.redis_url}; load: "
         f"httpx async, {args.concurrency} in flight, up to {args.requests} requests or "
         f"{args.seconds:.0f}s per row; logs in {log_dir}"
@@ -653,7 +665,7 @@ def main() -> None:
         print_table(ours)
 
         if not args.no_slow_clients:
-            holders = max(1, args.workers - 1)
+            holders = args.slow_holders or max(1, args.workers - 1)
             hold = 4.0 if args.quick else 40.0
             report = asyncio.run(slow_client_check(ctx.base, holders=holders, hold_seconds=hold))
             print()
