@@ -157,7 +157,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ucp@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["ucp.api.envelope.EnvelopeRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["ucp.api.parsers.SafeJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
@@ -251,6 +251,8 @@ UCP_DEFAULT_ORGCODE = env.str("UCP_DEFAULT_ORGCODE", default="DEMO")
 UCP_PUBLIC_BASE_URL = env.str("UCP_PUBLIC_BASE_URL", default="")
 # Request bodies larger than this are refused before parsing (bytes).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("UCP_MAX_BODY_BYTES", default=1024 * 1024)
+# JSON bodies nested deeper than this are refused before any view sees them (ucp/api/parsers.py).
+UCP_MAX_JSON_DEPTH = env.int("UCP_MAX_JSON_DEPTH", default=32)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
