@@ -18,6 +18,7 @@ from orgconfig.selectors import org_settings
 from platforms.models import Platform
 from ucp import errors
 from ucp.revisions import update_if_revision
+from webhooks.services import checkout_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def checkout_update(
     return session
 
 
+@transaction.atomic
 def checkout_cancel(*, session: CheckoutSession, expected_revision: int) -> CheckoutSession:
     ensure_open(session)
     now = timezone.now()
@@ -95,6 +97,7 @@ def checkout_cancel(*, session: CheckoutSession, expected_revision: int) -> Chec
         canceled_at=now,
         updated_at=now,
     )
+    checkout_event_emit(session=session, event_type="checkout.canceled")
 
     logger.info("Checkout canceled", extra={"checkout": str(session.guid)})
     return session
@@ -152,6 +155,7 @@ def checkout_complete(*, session: CheckoutSession) -> CheckoutSession:
         completed_at=now,
         updated_at=now,
     )
+    checkout_event_emit(session=session, event_type="checkout.completed")
 
     logger.info("Checkout completed", extra={"checkout": str(session.guid)})
     return session

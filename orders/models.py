@@ -34,6 +34,12 @@ class Order(models.Model):
     buyer = models.JSONField(default=dict, blank=True)
     totals = models.JSONField(default=list)
     payment = models.JSONField(default=dict, blank=True)
+    # Append-only UCP fulfillment events (shipped, delivered, canceled) and adjustments.
+    fulfillment_events = models.JSONField(default=list, blank=True)
+    adjustments = models.JSONField(default=list, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
