@@ -98,7 +98,7 @@ def target_check(url: str) -> None:
     except ValueError as exc:
         raise UnsafeTarget("the URL is malformed") from exc
 
-    if parts.scheme != "https" and not (parts.scheme == "http" and allow_private):
+    if parts.scheme not in ("http", "https"):
         raise UnsafeTarget("the URL must use https")
     host = (parts.hostname or "").rstrip(".")
     if not host:
@@ -110,6 +110,8 @@ def target_check(url: str) -> None:
         problem = address_problem(ip, allow_private=allow_private)
         if problem:
             raise UnsafeTarget(f"the host {host!r} is {problem} ({ip})")
+    if parts.scheme != "https" and not allow_private:
+        raise UnsafeTarget("the URL must use https")
 
 
 def callback_url_validate(url: str) -> str:
