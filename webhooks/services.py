@@ -63,7 +63,9 @@ def event_emit(*, org: Org, event_type: str, payload: dict, platform: Platform |
     event = WebhookEvent.objects.create(
         org=org, event_type=event_type, payload=payload, platform=platform
     )
-    webhooks_fan_out.delay_on_commit(event.pk)
+    # Celery's delay_on_commit, made robust: if the broker is unreachable at commit time the
+    # change stands (the caller's request succeeds) and the sweeper queues the event later.
+    transaction.on_commit(lambda: webhooks_fan_out.delay(event.pk), robust=True)
     return event
 
 
@@ -187,7 +189,8 @@ def schedule_attempt(*, delivery_id: int, attempt_count: int, delay: float) -> N
         return
     countdown = max(0.0, min(delay, settings.UCP_WEBHOOK_MAX_COUNTDOWN_SECONDS))
     transaction.on_commit(
-        lambda: webhooks_deliver.apply_async((delivery_id, attempt_count), countdown=countdown)
+        lambda: webhooks_deliver.apply_async((delivery_id, attempt_count), countdown=countdown),
+        robust=True,
     )
 
 

@@ -26,9 +26,11 @@ def allow_private(settings):
     settings.UCP_PUBLIC_BASE_URL = "http://testserver"
 
 
-def subscribe(org, url, *, caption="Agent", event_filters=None, ucp_version=None):
-    """A platform of `org` whose webhooks go to `url`; returns (platform, config, secret)."""
-    platform, _ = platform_register(org=org, caption=caption)
+def subscribe(org, url, *, caption="Agent", event_filters=None, ucp_version=None, platform=None):
+    """A platform of `org` (a new one unless given) whose webhooks go to `url`; returns
+    (platform, config, secret)."""
+    if platform is None:
+        platform, _ = platform_register(org=org, caption=caption)
     config = webhook_services.config_get_or_create(platform=platform)
     changes = {"callback_url": url}
     if event_filters is not None:
