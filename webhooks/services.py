@@ -140,7 +140,7 @@ def event_fan_out(*, event_id: int) -> list[int]:
     done. Paused platforms get their deliveries too; they are held until resumed.
     """
     event = (
-        WebhookEvent.objects.select_for_update(skip_locked=True)
+        WebhookEvent.objects.select_for_update(skip_locked=True, no_key=True)
         .filter(pk=event_id, fanned_out_at__isnull=True)
         .first()
     )
@@ -276,8 +276,11 @@ def delivery_attempt(*, delivery_id: int, expected_attempts: int | None = None) 
     zero times.
     """
     with transaction.atomic():
+        # Lock the delivery row only: a plain FOR UPDATE over the join would also lock the org
+        # and platform rows, which every concurrent insert referencing them (an outbox event, a
+        # delivery) key-share locks, and skip_locked would then skip a due delivery.
         delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
             .select_related("org", "platform")
             .filter(pk=delivery_id)
             .first()
@@ -363,7 +366,7 @@ def delivery_requeue(delivery: WebhookDelivery) -> None:
 @transaction.atomic
 def delivery_redeliver(*, delivery: WebhookDelivery, actor: str) -> WebhookDelivery:
     """Sends a delivery again, same webhook-id and bytes (admin action, `retry_webhooks`)."""
-    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    delivery = WebhookDelivery.objects.select_for_update(no_key=True).get(pk=delivery.pk)
     if delivery.is_test:
         raise errors.InvalidState("A test delivery is not redelivered; send a new test.")
     before = {"status": delivery.status}
@@ -384,7 +387,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor: str) -> WebhookDeliv
 
 def held_deliveries_release(*, platform_id: int) -> int:
     held = list(
-        WebhookDelivery.objects.select_for_update(skip_locked=True).filter(
+        WebhookDelivery.objects.select_for_update(skip_locked=True, no_key=True).filter(
             platform_id=platform_id, status=DeliveryStatus.HELD
         )
     )
