@@ -187,6 +187,7 @@ UCP_PAGE_SIZE_MAX = 256
 
 UCP_SECRET_ROTATION_GRACE = timedelta(hours=env.int("UCP_SECRET_ROTATION_GRACE_HOURS", default=24))
 UCP_CHECKOUT_TTL = timedelta(hours=env.int("UCP_CHECKOUT_TTL_HOURS", default=6))
+UCP_WEBHOOK_ALLOW_PRIVATE = env.bool("UCP_WEBHOOK_ALLOW_PRIVATE", default=False)
 UCP_DEFAULT_ORGCODE = env.str("UCP_DEFAULT_ORGCODE", default="DEMO")
 UCP_PUBLIC_BASE_URL = env.str("UCP_PUBLIC_BASE_URL", default="")
 # Request bodies larger than this are refused before parsing (bytes).
@@ -225,7 +226,7 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 # Webhooks (webhooks/, design.md §7). Every knob is an environment variable so that tests and
 # benchmarks can shrink the delays for a real worker without patching code.
-UCP_WEBHOOK_ALLOW_PRIVATE = env.bool("UCP_WEBHOOK_ALLOW_PRIVATE", default=False)
+# (UCP_WEBHOOK_ALLOW_PRIVATE, above, lets callback URLs reach private and loopback addresses.)
 UCP_WEBHOOK_CONNECT_TIMEOUT = env.float("UCP_WEBHOOK_CONNECT_TIMEOUT", default=3.0)
 UCP_WEBHOOK_READ_TIMEOUT = env.float("UCP_WEBHOOK_READ_TIMEOUT", default=10.0)
 # Backoff: base * 2^(attempt-1), capped, with jitter; retries stop after the window (~3 days).
