@@ -103,3 +103,13 @@ def test_a_disabled_platform_is_not_subscribed(flower_shop, receiver):
     # Disabled before the fan-out: the platform is not subscribed, nothing is created.
     assert services.event_fan_out(event_id=event.pk) == []
     assert receiver.requests == []
+
+
+def test_retry_webhooks_refuses_a_test_delivery(flower_shop, receiver, admin):
+    platform, _, _ = subscribe(flower_shop, receiver.url)
+    delivery_id = admin.post("webhook/test", {"platform_guid": str(platform.guid)}).json()["data"][
+        "delivery_id"
+    ]
+
+    with pytest.raises(CommandError, match="not redelivered"):
+        call_command("retry_webhooks", "--delivery", delivery_id)

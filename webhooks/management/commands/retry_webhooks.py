@@ -5,6 +5,7 @@ import uuid
 
 from django.core.management.base import CommandError
 
+from ucp import errors
 from ucp.commands import OpsCommand
 from webhooks import services
 from webhooks.models import DeliveryStatus, WebhookDelivery
@@ -26,7 +27,7 @@ class Command(OpsCommand):
         parser.add_argument("--org", metavar="ORGCODE", help="Only this org's deliveries.")
 
     def handle(self, *args, **options):
-        deliveries = WebhookDelivery.objects.filter(is_test=False)
+        deliveries = WebhookDelivery.objects.all()
         if options["org"]:
             deliveries = deliveries.filter(org=self.org_or_fail(options["org"]))
 
@@ -43,10 +44,13 @@ class Command(OpsCommand):
                     raise CommandError(f"No delivery {guid!r}.")
                 chosen.append(delivery)
         if options["failed"]:
-            chosen.extend(deliveries.filter(status=DeliveryStatus.FAILED))
+            chosen.extend(deliveries.filter(status=DeliveryStatus.FAILED, is_test=False))
 
         for delivery in chosen:
-            services.delivery_redeliver(delivery=delivery, actor=OPS_ACTOR)
+            try:
+                services.delivery_redeliver(delivery=delivery, actor=OPS_ACTOR)
+            except errors.ServiceError as exc:
+                raise CommandError(f"{delivery.guid}: {exc.message}") from None
         self.emit(
             options,
             {"redelivered": len(chosen), "deliveries": [str(d.guid) for d in chosen]},
