@@ -134,7 +134,7 @@ def parse_payment_handlers(value, problems: FieldErrors) -> list[dict] | None:
             problems.add(field, 'must be an object with "id" and optional "config"')
             continue
         handler_id = entry.get("id")
-        if handler_id not in PAYMENT_HANDLERS:
+        if not isinstance(handler_id, str) or handler_id not in PAYMENT_HANDLERS:
             problems.add(f"{field}.id", f"unknown handler; known: {', '.join(PAYMENT_HANDLERS)}")
             continue
         if handler_id in seen:
