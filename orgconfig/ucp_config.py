@@ -8,7 +8,9 @@ name of the field that has it, and nothing is written unless all fields are vali
 
 import json
 import re
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
@@ -206,6 +208,12 @@ def normalized_hostname(value) -> str | None:
     return hostname
 
 
+def service_hostname() -> str | None:
+    """The hostname of UCP_PUBLIC_BASE_URL, which no org may claim. Known limit: without that
+    setting the service cannot tell its own hostname from an org's, so none is reserved."""
+    return (urlsplit(settings.UCP_PUBLIC_BASE_URL).hostname or "").rstrip(".") or None
+
+
 def parse_hostnames(value, problems: FieldErrors) -> list[str] | None:
     if not isinstance(value, list) or len(value) > MAX_HOSTNAMES:
         problems.add("hostnames", f"must be a list of at most {MAX_HOSTNAMES} hostnames")
@@ -217,6 +225,10 @@ def parse_hostnames(value, problems: FieldErrors) -> list[str] | None:
             problems.add(
                 f"hostnames[{index}]", "must be a DNS hostname such as shop.example.com (no port)"
             )
+        elif hostname == service_hostname():
+            # Claiming it would make the service's own root profile serve this org, not the
+            # default org, to every platform that discovers the service there.
+            problems.add(f"hostnames[{index}]", "is the service's own hostname")
         elif hostname in parsed:
             problems.add(f"hostnames[{index}]", "is listed twice")
         else:
