@@ -110,11 +110,24 @@ def parse_capabilities(value, current: dict, problems: FieldErrors) -> dict | No
     return merged
 
 
+def secret_looking_keys(value) -> set[str]:
+    """Keys that look like they hold a secret, at any depth of nested objects and lists."""
+    found, stack = set(), [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(key for key in item if SECRET_LOOKING_KEY.search(key))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
 def parse_handler_config(config, field: str, problems: FieldErrors) -> dict | None:
     if not isinstance(config, dict):
         problems.add(field, "must be an object")
         return None
-    secret_keys = [key for key in config if SECRET_LOOKING_KEY.search(key)]
+    secret_keys = secret_looking_keys(config)
     if secret_keys:
         problems.add(field, f"is published to everyone; remove {', '.join(sorted(secret_keys))}")
         return None
