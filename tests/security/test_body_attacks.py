@@ -141,3 +141,16 @@ def test_unhashable_payment_handler_id_is_refused_not_500(admin, handler_id):
 
     assert response.status_code == 400
     assert "payment_handlers[0].id" in error_of(response)["details"]["fields"]
+
+
+@pytest.mark.django_db
+def test_escaped_surrogate_pairs_and_accents_still_pass(api, credentials, flower_shop):
+    text = json.dumps(
+        {**credentials, **cart(("bouquet_roses", 1)), "buyer": {"first_name": "Zoë 😀"}}
+    )
+    assert "\\ud83d\\ude00" in text  # json.dumps escapes the emoji as a surrogate pair
+
+    response = post_raw(api, "checkout/create", text)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["data"]["buyer"]["first_name"] == "Zoë 😀"
