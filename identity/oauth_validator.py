@@ -95,6 +95,12 @@ class UcpOAuth2Validator(OAuth2Validator):
             return None
         return platform
 
+    def _load_application(self, client_id, request):
+        # No client id holds a NUL, and PostgreSQL refuses one even in a query parameter.
+        if not isinstance(client_id, str) or "\x00" in client_id:
+            return None
+        return super()._load_application(client_id, request)
+
     def authenticate_client(self, request, *args, **kwargs):
         client_id, client_secret = client_credentials(request)
         if not client_id or not client_secret:

@@ -5,7 +5,8 @@ from orgconfig.signing import signing_keys_listed
 
 
 def org_get_active(*, orgcode: str) -> Org | None:
-    if not isinstance(orgcode, str):
+    # A NUL cannot be in any orgcode, and PostgreSQL refuses it even in a query parameter.
+    if not isinstance(orgcode, str) or "\x00" in orgcode:
         return None
     return Org.objects.filter(orgcode=orgcode, is_active=True).first()
 
