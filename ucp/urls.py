@@ -11,4 +11,5 @@ urlpatterns = [
     path("ucp/config/", include("orgconfig.urls")),
     path("ucp/identity/", include("identity.urls")),
     path("ucp/webhook/", include("webhooks.urls")),
+    path("", include("checkout.rest.urls")),
 ]
