@@ -22,12 +22,78 @@ from ucp.ids import parse_guid
 
 logger = logging.getLogger(__name__)
 
+try:
+    # The checkout service's inputs for fulfillment, discounts and payment (checkout issue).
+    # Known limit: until that work is merged they do not exist, and the binding passes line
+    # items and the buyer only; after the merge this import succeeds and the extensions flow
+    # through, and the fallback branch can be deleted.
+    from checkout.payments import PaymentInstrument, PaymentRequest
+    from checkout.pricing import DestinationRequest, FulfillmentRequest
+
+    SERVICE_TAKES_EXTENSIONS = True
+except ImportError:  # pragma: no cover - depends on the merge state
+    SERVICE_TAKES_EXTENSIONS = False
+
+DISPLAY_FIELDS = ("brand", "last_digits", "expiry_month", "expiry_year", "description", "card_art")
+
+
+def fulfillment_request_from(fulfillment: dict | None):
+    """`fulfillment.methods[0]` as the service's request: destinations (addresses, or ids of
+    known ones), the selected destination and the selected option of its first group."""
+    methods = (fulfillment or {}).get("methods") or []
+    method = methods[0] if methods and isinstance(methods[0], dict) else None
+    if method is None:
+        return None
+    destinations = []
+    for destination in method.get("destinations") or []:
+        if not isinstance(destination, dict):
+            continue
+        address = {k: v for k, v in destination.items() if k != "id"}
+        destinations.append(DestinationRequest(id=destination.get("id"), address=address or None))
+    groups = [g for g in method.get("groups") or [] if isinstance(g, dict)]
+    return FulfillmentRequest(
+        destinations=tuple(destinations),
+        selected_destination_id=method.get("selected_destination_id"),
+        selected_option_id=groups[0].get("selected_option_id") if groups else None,
+    )
+
+
+def payment_request_from(instruments: list[dict]):
+    if not instruments:
+        return None
+    chosen = []
+    for raw in instruments:
+        display = dict(raw.get("display") or {})
+        display.update({k: raw[k] for k in DISPLAY_FIELDS if k in raw})
+        credential = raw.get("credential") if isinstance(raw.get("credential"), dict) else {}
+        chosen.append(
+            PaymentInstrument(
+                id=str(raw.get("id", "")),
+                handler_id=str(raw.get("handler_id", "")),
+                type=str(raw.get("type", "card")),
+                display=display,
+                credential=credential,
+            )
+        )
+    return PaymentRequest(instruments=tuple(chosen))
+
+
+def extension_arguments(data: CheckoutInput) -> dict:
+    if not SERVICE_TAKES_EXTENSIONS:
+        return {}
+    return {
+        "discount_codes": data.discount_codes,
+        "fulfillment": fulfillment_request_from(data.fulfillment),
+    }
+
 
 @transaction.atomic
 def rest_checkout_create(
     *, platform: Platform, data: CheckoutInput, negotiated: Negotiated
 ) -> CheckoutSession:
-    session = services.checkout_create(platform=platform, lines=data.lines, buyer=data.buyer)
+    session = services.checkout_create(
+        platform=platform, lines=data.lines, buyer=data.buyer, **extension_arguments(data)
+    )
     RestBinding.objects.create(
         session=session,
         version=negotiated.version,
@@ -43,12 +109,18 @@ def rest_checkout_create(
 def rest_checkout_update(*, session: CheckoutSession, data: CheckoutInput) -> CheckoutSession:
     """PUT is a full replacement: the buyer sent (or none) replaces the stored one."""
     return services.checkout_update(
-        session=session, expected_revision=session.revision, lines=data.lines, buyer=data.buyer
+        session=session,
+        expected_revision=session.revision,
+        lines=data.lines,
+        buyer=data.buyer,
+        **extension_arguments(data),
     )
 
 
 def rest_checkout_complete(*, session: CheckoutSession, instruments: list[dict]) -> CheckoutSession:
-    return services.checkout_complete(session=session)
+    if not SERVICE_TAKES_EXTENSIONS:
+        return services.checkout_complete(session=session)
+    return services.checkout_complete(session=session, payment=payment_request_from(instruments))
 
 
 def rest_checkout_cancel(*, session: CheckoutSession) -> CheckoutSession:

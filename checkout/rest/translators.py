@@ -157,8 +157,16 @@ def order_permalink(request, org, order_guid) -> str:
     return f"{public_base(request)}/ucp/rest/{org.orgcode}/orders/{order_guid}"
 
 
+# Well-known codes renamed between the releases.
+CODES_2026_04 = {"payment_declined": "payment_failed"}
+CODES_2026_01 = {"payment_failed": "payment_declined"}
+
+
 def message_for(message: dict, negotiated: Negotiated) -> dict:
     shaped = {k: v for k, v in message.items() if v not in (None, "")}
+    renames = CODES_2026_01 if negotiated.legacy else CODES_2026_04
+    if shaped.get("code") in renames:
+        shaped["code"] = renames[shaped["code"]]
     if shaped.get("type") != "error":
         shaped.pop("severity", None)
     return shaped

@@ -35,6 +35,17 @@ from ucp import errors
 
 logger = logging.getLogger(__name__)
 
+PAYMENT_CODES = {"payment_declined", "payment_failed"}
+
+
+def legacy_stock_failure(session):
+    """2026-01-11 clients expect a 400 for a cart beyond stock, not an incomplete checkout."""
+    short = [m for m in session.messages if m.get("code") == "out_of_stock"]
+    if not short or session.is_final:
+        return None
+    content = "Insufficient stock: " + " ".join(m.get("content", "") for m in short)
+    return JsonResponse(legacy_error_body(code="out_of_stock", content=content), status=400)
+
 
 def org_for_request(request, orgcode: str | None):
     """The org named in the path; at the site root, the org the hostname maps to (once the org
@@ -115,7 +126,9 @@ class RestView(View):
 
         return run
 
-    def checkout_response(self, session, status=200, extra_messages=()):
+    def checkout_response(self, session, status=200, extra_messages=(), cart_changed=False):
+        if cart_changed and self.legacy and (failure := legacy_stock_failure(session)):
+            return failure
         body = translators.checkout_out(session, self.negotiated, self.request)
         body["messages"] = body["messages"] + list(extra_messages)
         return JsonResponse(body, status=status)
@@ -125,6 +138,8 @@ class RestView(View):
             body = legacy_error_body(code=outcome.code, content=outcome.content)
             return JsonResponse(body, status=outcome.legacy_status)
         if session is not None:
+            if any(m.get("code") in PAYMENT_CODES | {outcome.code} for m in session.messages):
+                return self.checkout_response(session)
             message = error_message(
                 code=outcome.code,
                 content=outcome.content,
@@ -154,7 +169,7 @@ class CheckoutCollectionView(RestView):
             session = services.rest_checkout_create(
                 platform=self.platform, data=data, negotiated=self.negotiated
             )
-            return self.checkout_response(session, status=201)
+            return self.checkout_response(session, status=201, cart_changed=True)
 
         return self.idempotent("create", execute)
 
@@ -184,7 +199,7 @@ class CheckoutItemView(RestView):
                     raise
                 session.refresh_from_db()
                 return self.outcome_response(outcome, session=session)
-            return self.checkout_response(session)
+            return self.checkout_response(session, cart_changed=True)
 
         return self.idempotent("update", execute, session_id)
 
@@ -208,6 +223,12 @@ class CheckoutCompleteView(RestView):
                 if session.is_final or session.status == CheckoutStatus.COMPLETE_IN_PROGRESS:
                     raise
                 return self.not_completable(session)
+            except errors.ServiceError as exc:
+                outcome = business_outcome_from(exc)
+                if outcome is None:
+                    raise
+                session.refresh_from_db()
+                return self.outcome_response(outcome, session=session)
             return self.checkout_response(session)
 
         return self.idempotent("complete", execute, session_id)
