@@ -135,6 +135,22 @@ def signed_totals(totals: list[dict], version_is_legacy: bool) -> list[dict]:
     return shaped
 
 
+def shaped_tree(value, version_is_legacy: bool):
+    """An extension object (fulfillment, discounts) with every nested `totals` list signed for
+    the version and JSON nulls dropped (the schemas type optional fields, never as null)."""
+    if isinstance(value, dict):
+        return {
+            key: signed_totals(item, version_is_legacy)
+            if key == "totals" and isinstance(item, list)
+            else shaped_tree(item, version_is_legacy)
+            for key, item in value.items()
+            if item is not None
+        }
+    if isinstance(value, list):
+        return [shaped_tree(item, version_is_legacy) for item in value]
+    return value
+
+
 def capability_block(names, negotiated: Negotiated) -> list | dict:
     if negotiated.legacy:
         return [{"name": name, "version": negotiated.version} for name in names]
@@ -172,7 +188,7 @@ def message_for(message: dict, negotiated: Negotiated) -> dict:
     return shaped
 
 
-def line_item_out(line: dict) -> dict:
+def line_item_out(line: dict, legacy: bool) -> dict:
     item = line["item"]
     shaped_item = {"id": item["id"], "title": item["title"], "price": item["price"]}
     if item.get("image_url"):
@@ -181,7 +197,7 @@ def line_item_out(line: dict) -> dict:
         "id": line["id"],
         "item": shaped_item,
         "quantity": line["quantity"],
-        "totals": line.get("totals") or [],
+        "totals": signed_totals(line.get("totals") or [], legacy),
     }
 
 
@@ -198,7 +214,7 @@ def checkout_out(session: CheckoutSession, negotiated: Negotiated, request) -> d
     body = {
         "ucp": ucp_block(negotiated, org),
         "id": str(session.guid),
-        "line_items": [line_item_out(line) for line in session.line_items],
+        "line_items": [line_item_out(line, legacy) for line in session.line_items],
         "status": session.status,
         "currency": session.currency,
         "totals": signed_totals(session.totals, legacy),
@@ -213,6 +229,7 @@ def checkout_out(session: CheckoutSession, negotiated: Negotiated, request) -> d
     payment.pop("credential", None)
     if legacy:
         payment["handlers"] = payment_handlers_for(org, negotiated.version)
+        payment.setdefault("instruments", [])
         body["payment"] = payment
     elif payment.get("instruments"):
         body["payment"] = {"instruments": payment["instruments"]}
@@ -220,7 +237,7 @@ def checkout_out(session: CheckoutSession, negotiated: Negotiated, request) -> d
     for extension in ("fulfillment", "discounts"):
         value = session_extension(session, extension)
         if value is not None:
-            body[extension] = value
+            body[extension] = shaped_tree(value, legacy)
     if extension_discounts := body.get("discounts"):
         body["discounts"] = discounts_out(extension_discounts)
 
@@ -264,9 +281,53 @@ def order_line_out(line, legacy: bool) -> dict:
         "id": line.line_id,
         "item": {"id": line.item_id, "title": line.title, "price": line.unit_price},
         "quantity": quantity,
-        "totals": line.totals,
+        "totals": signed_totals(line.totals, legacy),
         "status": "processing",
     }
+
+
+def expectations_of(order) -> list[dict]:
+    """One expectation per fulfillment method with a chosen destination and option: what the
+    buyer was promised at checkout (the checkout service stores the fulfillment it priced)."""
+    fulfillment = getattr(order, "fulfillment", None) or {}
+    quantities = {line.line_id: line.quantity for line in order.lines.all()}
+    expectations = []
+    for index, method in enumerate(fulfillment.get("methods") or []):
+        destination = next(
+            (
+                d
+                for d in method.get("destinations") or []
+                if d.get("id") == method.get("selected_destination_id")
+            ),
+            None,
+        )
+        groups = method.get("groups") or []
+        option = next(
+            (
+                o
+                for g in groups
+                for o in g.get("options") or []
+                if o.get("id") == g.get("selected_option_id")
+            ),
+            None,
+        )
+        if destination is None or option is None:
+            continue
+        line_ids = method.get("line_item_ids") or list(quantities)
+        expectations.append(
+            {
+                "id": f"exp_{index + 1}",
+                "line_items": [
+                    {"id": line_id, "quantity": quantities[line_id]}
+                    for line_id in line_ids
+                    if line_id in quantities
+                ],
+                "method_type": method.get("type", "shipping"),
+                "destination": {k: v for k, v in destination.items() if v is not None},
+                "description": option.get("title", ""),
+            }
+        )
+    return expectations
 
 
 def order_out(order, negotiated: Negotiated, request) -> dict:
@@ -277,7 +338,7 @@ def order_out(order, negotiated: Negotiated, request) -> dict:
         "checkout_id": str(order.checkout_session.guid),
         "permalink_url": order_permalink(request, order.org, order.guid),
         "line_items": [order_line_out(line, legacy) for line in order.lines.all()],
-        "fulfillment": {"expectations": [], "events": []},
+        "fulfillment": {"expectations": expectations_of(order), "events": []},
         "totals": signed_totals(order.totals, legacy),
     }
     if not legacy:

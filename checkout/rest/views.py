@@ -216,6 +216,10 @@ class CheckoutCompleteView(RestView):
             if not isinstance(body, dict):
                 raise errors.InvalidInput("The request body must be a JSON object.")
             instruments = translators.instruments_from(body, self.negotiated)
+            if session.is_final:
+                # A retry that should replay carries its idempotency key; without one, a second
+                # complete of a completed session is refused (the session is immutable).
+                raise errors.InvalidState(f"The checkout session is {session.status}.")
             try:
                 session = services.rest_checkout_complete(session=session, instruments=instruments)
             except errors.InvalidState:

@@ -572,3 +572,18 @@ def test_discount_totals_change_sign_between_versions():
     assert signed_totals(totals, version_is_legacy=False)[1]["amount"] == -350
     assert signed_totals(totals, version_is_legacy=True)[1]["amount"] == 350
     assert signed_totals(signed_totals(totals, False), True)[1]["amount"] == 350
+
+
+@pytest.mark.parametrize("version", BOTH)
+def test_second_complete_with_a_new_key_is_refused_and_the_same_key_replays(rest, version):
+    checkout = ready_checkout(rest, version)
+    path = f"/checkout-sessions/{checkout['id']}/complete"
+    key = str(uuid.uuid4())
+
+    first = rest.call("post", path, complete_body(version), version=version, key=key)
+    replay = rest.call("post", path, complete_body(version), version=version, key=key)
+    fresh = rest.call("post", path, complete_body(version), version=version, key=str(uuid.uuid4()))
+
+    assert first.status_code == replay.status_code == 200
+    assert first.content == replay.content
+    assert fresh.status_code == 409
