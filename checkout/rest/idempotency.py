@@ -6,9 +6,11 @@ same payload replays them byte for byte; with another payload it is 409; a dupli
 arrives while the first still runs gets 409 rather than a second execution. The check comes
 before any state check, so replaying a completed cancel returns its 200 again.
 
-Known limit: the store is the Django cache (Redis in deployments), so keys live as long as the
-cache keeps them; the shared `ucp.idempotency` module (checkout issue) keeps them in PostgreSQL.
-Switching is one call: replace `run_idempotent` in views.py with that module's equivalent.
+When the shared `ucp.idempotency` module (checkout issue: records in PostgreSQL, waits for an
+in-flight duplicate) is present, `rest_idempotent` uses it; until it is merged, a cache-backed
+store with the same semantics stands in. Known limit of the stand-in: keys live as long as the
+cache keeps them (Redis in deployments); delete it and `run_idempotent` here once the shared
+module is on main.
 """
 
 import hashlib
@@ -19,9 +21,41 @@ from django.http import HttpResponse
 
 from ucp import errors
 
+try:
+    from ucp import idempotency as shared_idempotency
+
+    HAS_SHARED_STORE = hasattr(shared_idempotency, "IdempotencyScope")
+except ImportError:  # pragma: no cover - depends on the merge state
+    HAS_SHARED_STORE = False
+
 KEEP_SECONDS = 48 * 3600
 IN_FLIGHT_SECONDS = 60
 MAX_KEY_LENGTH = 255
+
+
+def rest_idempotent(
+    *, org_id: int, platform_id: int, operation: str, key: str | None, body: bytes, execute
+) -> HttpResponse:
+    """The one entry point the views call: runs `execute()` at most once per scope and key."""
+    if not key:
+        return execute()
+    if not HAS_SHARED_STORE:
+        scope = f"{org_id}|{platform_id}|{operation}"
+        return run_idempotent(key=key, scope=scope, body=body, execute=execute)
+
+    key = shared_idempotency.parse_idempotency_key(header=key)
+    scope = shared_idempotency.IdempotencyScope(
+        org_id=org_id, platform_id=platform_id, operation=f"rest.{operation}", key=key
+    )
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        payload = body.decode("utf-8", "replace")
+    return shared_idempotency.run_idempotent(
+        scope=scope,
+        fingerprint=shared_idempotency.request_fingerprint(payload),
+        respond=execute,
+    )
 
 
 def payload_digest(body: bytes) -> str:

@@ -1,7 +1,7 @@
 """Routes of the REST binding: per org under /ucp/rest/<orgcode>/, and the root-level routes
 clients of the 2026-01-11 generation call on the server root (`root_urlpatterns`)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from checkout.rest import views
 from checkout.rest.discovery import DiscoveryFallbackView
@@ -29,6 +29,7 @@ org_patterns = [
         views.SimulateShippingView.as_view(),
         name="ucp-rest-simulate-shipping",
     ),
+    re_path(r"^.*$", views.UnknownRouteView.as_view(), name="ucp-rest-unknown"),
 ]
 
 root_patterns = [

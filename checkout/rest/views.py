@@ -10,6 +10,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -26,8 +27,8 @@ from checkout.rest.errors import (
     error_message,
     legacy_error_body,
 )
-from checkout.rest.idempotency import run_idempotent
-from checkout.rest.negotiation import negotiate
+from checkout.rest.idempotency import rest_idempotent
+from checkout.rest.negotiation import CHECKOUT, ORDER, negotiate
 from checkout.rest.settings import rest_settings, simulation_secret_matches
 from checkout.rest.versions import org_root_version
 from orgconfig.selectors import org_get_active
@@ -61,7 +62,8 @@ def not_found_org() -> JsonResponse:
 class RestView(View):
     """Shared request handling; subclasses implement `get_op`/`post_op`/`put_op`."""
 
-    http_method_names = ["get", "post", "put"]
+    http_method_names = ["get", "post", "put", "patch", "delete"]
+    required_capability = CHECKOUT
 
     def dispatch(self, request, *args, orgcode=None, **kwargs):
         self.org = org_for_request(request, orgcode)
@@ -75,13 +77,35 @@ class RestView(View):
         try:
             self.negotiated = negotiate(org=self.org, agent_header=request.headers.get("UCP-Agent"))
             self.version = self.negotiated.version
+            if self.required_capability not in self.negotiated.capabilities:
+                return self.finish(self.capabilities_incompatible())
             self.platform = rest_platform(request, self.org)
             response = handler(request, **kwargs)
         except ProtocolError as exc:
             response = exc.response()
         except errors.ServiceError as exc:
             response = ProtocolError.from_service_error(exc, version=self.version).response()
+        except RequestDataTooBig:
+            response = ProtocolError(
+                413, "payload_too_large", "The request body is too large.", self.version
+            ).response()
+        except Exception:
+            # Protocol clients get a protocol-shaped 500, never Django's HTML page.
+            logger.exception("Unhandled error in the REST binding")
+            response = ProtocolError(
+                500, "internal_error", "The service failed to handle the request.", self.version
+            ).response()
         return self.finish(response)
+
+    def capabilities_incompatible(self):
+        """2026-04-08: the operation's capability is not in the intersection with the
+        platform's profile; HTTP 200 with `ucp.status: error`."""
+        message = error_message(
+            code="capabilities_incompatible",
+            content=f"The platform profile does not list {self.required_capability}.",
+            severity="unrecoverable",
+        )
+        return JsonResponse(error_envelope(version=self.version, messages=[message]))
 
     def finish(self, response):
         request_id = self.request.headers.get("Request-Id")
@@ -102,10 +126,11 @@ class RestView(View):
             raise errors.InvalidInput("The request body is not valid JSON.") from None
 
     def idempotent(self, operation: str, execute, session_id: str = ""):
-        scope = f"{self.org.pk}|{self.platform.pk}|{operation}|{session_id}"
-        return run_idempotent(
+        return rest_idempotent(
+            org_id=self.org.pk,
+            platform_id=self.platform.pk,
+            operation=f"{operation}:{session_id}" if session_id else operation,
             key=self.request.headers.get("Idempotency-Key"),
-            scope=scope,
             body=self.request.body,
             execute=self.guarded(execute),
         )
@@ -262,6 +287,8 @@ class CheckoutCancelView(RestView):
 
 
 class OrderView(RestView):
+    required_capability = ORDER
+
     def get_op(self, request, order_id):
         try:
             order = services.rest_order_get(platform=self.platform, order_id=order_id)
@@ -295,3 +322,11 @@ class SimulateShippingView(View):
                 {"code": "not_found", "content": exc.message}, status=exc.http_status
             )
         return JsonResponse({"status": "shipped", "order_id": str(order.guid)})
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class UnknownRouteView(View):
+    """Any other path under /ucp/rest/<orgcode>/: a JSON 404, not Django's HTML page."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return JsonResponse({"code": "not_found", "content": "No such route."}, status=404)

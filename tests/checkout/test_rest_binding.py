@@ -587,3 +587,52 @@ def test_second_complete_with_a_new_key_is_refused_and_the_same_key_replays(rest
     assert first.status_code == replay.status_code == 200
     assert first.content == replay.content
     assert fresh.status_code == 409
+
+
+def test_profile_without_checkout_is_capabilities_incompatible(rest, loopback_profiles):
+    url = loopback_profiles(
+        {"ucp": {"version": NEW, "capabilities": {"dev.ucp.shopping.order": [{"version": NEW}]}}}
+    )
+    response = rest.call(
+        "post", "/checkout-sessions", create_body(), headers={"HTTP_UCP_AGENT": f'profile="{url}"'}
+    )
+    assert response.status_code == 200
+    assert_valid(NEW, "shopping/types/error_response.json", response.json())
+    assert response.json()["messages"][0]["code"] == "capabilities_incompatible"
+
+
+def test_unknown_route_under_the_binding_is_json_404(rest):
+    response = rest.call("get", "/carts/nothing")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_order_webhook_target_comes_from_the_profile(rest, loopback_profiles):
+    from checkout.models import CheckoutSession
+    from checkout.rest.selectors import order_webhook_target
+
+    hook = "https://agent.example/webhooks/order"
+    url = loopback_profiles(
+        {
+            "ucp": {
+                "version": OLD,
+                "capabilities": [
+                    {
+                        "name": "dev.ucp.shopping.order",
+                        "version": OLD,
+                        "config": {"webhook_url": hook},
+                    }
+                ],
+            }
+        }
+    )
+    response = rest.call(
+        "post", "/checkout-sessions", create_body(), headers={"HTTP_UCP_AGENT": f'profile="{url}"'}
+    )
+    session = CheckoutSession.objects.get(guid=response.json()["id"])
+
+    target = order_webhook_target(session=session)
+
+    assert response.json()["ucp"]["version"] == OLD
+    assert target.url == hook
+    assert target.version == OLD
