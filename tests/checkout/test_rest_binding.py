@@ -440,6 +440,9 @@ def test_simulation_needs_setting_and_secret(rest, shop, settings):
     wrong = {"HTTP_SIMULATION_SECRET": "not-the-secret"}
     assert rest.call("post", path, root=True, headers=wrong).status_code == 403
     assert rest.call("post", path, root=True, headers=right).status_code == 200
+    order = rest.call("get", f"/orders/{order_id}", version=OLD, root=True).json()
+    assert_valid(OLD, "shopping/order.json", order)
+    assert [event["type"] for event in order["fulfillment"]["events"]] == ["shipped"]
     assert (
         rest.call("post", f"/ucp/rest/{shop.orgcode}{path}", root=True, headers=right).status_code
         == 200
