@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from checkout.models import CheckoutStatus
 from checkout.rest import services, translators
+from checkout.rest.agent import parse_agent_header
 from checkout.rest.auth import rest_platform
 from checkout.rest.errors import (
     BusinessOutcome,
@@ -30,7 +31,7 @@ from checkout.rest.errors import (
 from checkout.rest.idempotency import rest_idempotent
 from checkout.rest.negotiation import CHECKOUT, ORDER, negotiate
 from checkout.rest.settings import rest_settings, simulation_secret_matches
-from checkout.rest.versions import org_root_version
+from checkout.rest.versions import SUPPORTED_VERSIONS, org_root_version
 from orgconfig.selectors import org_get_active
 from ucp import errors
 
@@ -54,6 +55,14 @@ def org_for_request(request, orgcode: str | None):
     return org_get_active(orgcode=orgcode or settings.UCP_DEFAULT_ORGCODE)
 
 
+def requested_version_hint(agent_header: str | None, root_version: str) -> str:
+    try:
+        requested = parse_agent_header(agent_header).version
+    except ValueError:
+        return root_version
+    return requested if requested in SUPPORTED_VERSIONS else root_version
+
+
 def not_found_org() -> JsonResponse:
     return JsonResponse({"code": "not_found", "content": "No such shop."}, status=404)
 
@@ -75,11 +84,15 @@ class RestView(View):
             error = ProtocolError(405, "method_not_allowed", "Method not allowed.", self.version)
             return self.finish(error.response())
         try:
+            # Authenticate before fetching anything the caller names: an unauthenticated caller
+            # must not be able to make the service dial URLs. Until negotiation, errors answer
+            # in the version the header asks for (when we speak it) or the org's root version.
+            self.version = requested_version_hint(request.headers.get("UCP-Agent"), self.version)
+            self.platform = rest_platform(request, self.org)
             self.negotiated = negotiate(org=self.org, agent_header=request.headers.get("UCP-Agent"))
             self.version = self.negotiated.version
             if self.required_capability not in self.negotiated.capabilities:
                 return self.finish(self.capabilities_incompatible())
-            self.platform = rest_platform(request, self.org)
             response = handler(request, **kwargs)
         except ProtocolError as exc:
             response = exc.response()

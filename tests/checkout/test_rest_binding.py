@@ -639,3 +639,26 @@ def test_order_webhook_target_comes_from_the_profile(rest, loopback_profiles):
     assert response.json()["ucp"]["version"] == OLD
     assert target.url == hook
     assert target.version == OLD
+
+
+def test_unauthenticated_callers_cannot_make_the_service_fetch_profiles(
+    api, shop, loopback_profiles
+):
+    hits = []
+    url = loopback_profiles({"ucp": {"version": NEW, "capabilities": {}}})
+    from checkout.rest import agent as agent_module
+
+    original = agent_module.download_profile
+    agent_module.download_profile = lambda u: hits.append(u) or original(u)
+    try:
+        response = RestClient(api, shop.orgcode).call(
+            "post",
+            "/checkout-sessions",
+            create_body(),
+            headers={"HTTP_UCP_AGENT": f'profile="{url}"'},
+        )
+    finally:
+        agent_module.download_profile = original
+
+    assert response.status_code == 401
+    assert hits == []
