@@ -604,6 +604,13 @@ def test_profile_without_checkout_is_capabilities_incompatible(rest, loopback_pr
     assert response.json()["messages"][0]["code"] == "capabilities_incompatible"
 
 
+def test_a_trailing_slash_is_tolerated(rest):
+    created = create(rest)
+    response = rest.call("get", f"/checkout-sessions/{created['id']}/")
+    assert response.status_code == 200
+    assert response.json()["id"] == created["id"]
+
+
 def test_unknown_route_under_the_binding_is_json_404(rest):
     response = rest.call("get", "/carts/nothing")
     assert response.status_code == 404
