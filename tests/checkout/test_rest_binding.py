@@ -669,3 +669,20 @@ def test_unauthenticated_callers_cannot_make_the_service_fetch_profiles(
 
     assert response.status_code == 401
     assert hits == []
+
+
+@pytest.mark.parametrize("version", BOTH)
+def test_stand_in_root_profile_validates_and_points_at_the_binding(api, shop, settings, version):
+    settings.UCP_DEFAULT_ORGCODE = shop.orgcode
+    settings.UCP_ROOT_VERSION_DEFAULT = version
+
+    response = api.get("/.well-known/ucp")
+
+    assert response.status_code == 200
+    assert "max-age=60" in response["Cache-Control"]
+    profile = response.json()
+    assert_valid(version, "discovery/profile.json", profile)
+    assert profile["ucp"]["version"] == version
+    services = profile["ucp"]["services"]["dev.ucp.shopping"]
+    endpoint = services["rest"]["endpoint"] if version == OLD else services[0]["endpoint"]
+    assert endpoint.endswith(f"/ucp/rest/{shop.orgcode}")

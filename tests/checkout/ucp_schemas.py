@@ -18,10 +18,17 @@ SPEC_DIR = SHARED_DIR / "ucp-spec"
 @cache
 def registry(version: str) -> Registry:
     resources = []
-    for path in sorted((SPEC_DIR / version).rglob("*.json")):
+    root = SPEC_DIR / version
+    for path in sorted(root.rglob("*.json")):
         document = json.loads(path.read_text())
         if isinstance(document, dict) and document.get("$id"):
-            resources.append((document["$id"], Resource.from_contents(document)))
+            resource = Resource.from_contents(document)
+            resources.append((document["$id"], resource))
+            # discovery/profile_schema.json has the $id .../schemas/discovery/profile.json but
+            # refers to "../schemas/ucp.json" as if it lived at the top: alias every file under
+            # that base too so those references resolve.
+            relative = path.relative_to(root).as_posix()
+            resources.append((f"https://ucp.dev/schemas/{relative}", resource))
     assert resources, f"no schemas for {version} under {SPEC_DIR}"
     return Registry().with_resources(resources)
 
