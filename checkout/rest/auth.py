@@ -16,6 +16,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
 from checkout.rest.settings import rest_settings
+from orgconfig.models import Org
 from platforms.models import Platform
 from platforms.services import platform_authenticate, platform_register
 from ucp import errors
@@ -56,11 +57,26 @@ def platform_from_api_key(value: str) -> Platform:
     return platform_authenticate(client_id=client_id, client_secret=client_secret)
 
 
-@transaction.atomic
 def anonymous_platform(org) -> Platform:
-    platform = Platform.objects.filter(
-        org=org, caption=ANONYMOUS_CAPTION, revoked_at__isnull=True
-    ).first()
+    platform = (
+        Platform.objects.select_related("org")
+        .filter(org=org, caption=ANONYMOUS_CAPTION, revoked_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    return platform or register_anonymous_platform(org)
+
+
+@transaction.atomic
+def register_anonymous_platform(org) -> Platform:
+    """Created on first use. The org row lock makes concurrent first requests agree on one
+    platform; otherwise each could create its own and sessions would split between them."""
+    Org.objects.select_for_update().get(pk=org.pk)
+    platform = (
+        Platform.objects.filter(org=org, caption=ANONYMOUS_CAPTION, revoked_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
     if platform is None:
         platform, _ = platform_register(org=org, caption=ANONYMOUS_CAPTION, actor="system:rest")
     return platform

@@ -686,3 +686,25 @@ def test_stand_in_root_profile_validates_and_points_at_the_binding(api, shop, se
     services = profile["ucp"]["services"]["dev.ucp.shopping"]
     endpoint = services["rest"]["endpoint"] if version == OLD else services[0]["endpoint"]
     assert endpoint.endswith(f"/ucp/rest/{shop.orgcode}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_open_requests_share_one_platform(shop):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from checkout.rest.auth import ANONYMOUS_CAPTION, anonymous_platform
+    from platforms.models import Platform
+
+    def first_request(_):
+        try:
+            return anonymous_platform(shop).pk
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        platform_ids = set(pool.map(first_request, range(12)))
+
+    assert len(platform_ids) == 1
+    assert Platform.objects.filter(org=shop, caption=ANONYMOUS_CAPTION).count() == 1
