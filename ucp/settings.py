@@ -189,10 +189,10 @@ UCP_PAGE_SIZE_MAX = 256
 UCP_SECRET_ROTATION_GRACE = timedelta(hours=env.int("UCP_SECRET_ROTATION_GRACE_HOURS", default=24))
 UCP_CHECKOUT_TTL = timedelta(hours=env.int("UCP_CHECKOUT_TTL_HOURS", default=6))
 UCP_WEBHOOK_ALLOW_PRIVATE = env.bool("UCP_WEBHOOK_ALLOW_PRIVATE", default=False)
-# Platform profiles named in UCP-Agent may sit on private/loopback hosts and plain HTTP
-# (development, the conformance suite); off in production.
 # Version of the root profile for orgs whose config does not choose one.
 UCP_ROOT_VERSION_DEFAULT = env.str("UCP_ROOT_VERSION_DEFAULT", default="2026-04-08")
+# Platform profiles named in UCP-Agent may sit on private/loopback hosts and plain HTTP
+# (development, the conformance suite); off in production.
 UCP_AGENT_PROFILE_ALLOW_PRIVATE = env.bool(
     "UCP_AGENT_PROFILE_ALLOW_PRIVATE", default=UCP_WEBHOOK_ALLOW_PRIVATE
 )
