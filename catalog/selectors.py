@@ -1,6 +1,14 @@
 """Reads of an org's catalog."""
 
-from catalog.models import Customer, Product
+from catalog.models import (
+    Address,
+    Customer,
+    Discount,
+    InventoryLevel,
+    Product,
+    Promotion,
+    ShippingRate,
+)
 from orgconfig.models import Org
 
 
@@ -21,3 +29,49 @@ def customer_get(*, org: Org, public_id: str) -> Customer | None:
     if not isinstance(public_id, str):
         return None
     return Customer.objects.filter(org=org, public_id=public_id).first()
+
+
+def discounts_by_code(*, org: Org, codes) -> dict[str, Discount]:
+    """Active discounts whose code is one of `codes` (upper-cased), keyed by code, in one query."""
+    wanted = {code.upper() for code in codes}
+    if not wanted:
+        return {}
+    return {
+        discount.code: discount
+        for discount in Discount.objects.filter(org=org, code__in=wanted, is_active=True)
+    }
+
+
+def free_shipping_promotions(*, org: Org) -> list[Promotion]:
+    return list(
+        Promotion.objects.filter(
+            org=org, type=Promotion.Type.FREE_SHIPPING, is_active=True
+        ).order_by("public_id")
+    )
+
+
+def shipping_rates_of(*, org: Org) -> list[ShippingRate]:
+    return list(ShippingRate.objects.filter(org=org).order_by("price", "public_id"))
+
+
+def addresses_by_public_id(*, customer: Customer, public_ids) -> dict[str, Address]:
+    wanted = set(public_ids)
+    if not wanted:
+        return {}
+    return {
+        address.public_id: address
+        for address in Address.objects.filter(customer=customer, public_id__in=wanted)
+    }
+
+
+def stock_for_update(*, org: Org, public_ids) -> dict[str, tuple[int, int]]:
+    """`public_id → (product pk, units on hand)` of active products, their inventory rows locked
+    until the caller's transaction ends (in pk order, so overlapping carts cannot deadlock).
+    Must run inside a transaction. Products without stock rows or no longer sold are absent."""
+    rows = (
+        InventoryLevel.objects.select_for_update(of=("self",))
+        .filter(product__org=org, product__public_id__in=set(public_ids), product__is_active=True)
+        .order_by("pk")
+        .values_list("product__public_id", "product_id", "quantity")
+    )
+    return {public_id: (product_id, quantity) for public_id, product_id, quantity in rows}

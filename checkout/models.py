@@ -36,6 +36,20 @@ class CheckoutSession(models.Model):
     currency = models.CharField(max_length=3)
     line_items = models.JSONField(default=list)
     buyer = models.JSONField(default=dict, blank=True)
+    # The customer whose identity the platform linked, if any: their address book may be used.
+    customer = models.ForeignKey(
+        "catalog.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="checkout_sessions",
+    )
+    # UCP shapes as last shown: `{"codes": [...as sent], "applied": [...]}`, the fulfillment
+    # object (destinations, groups, options, selections), and the payment instruments used
+    # (never their credentials).
+    discounts = models.JSONField(default=dict, blank=True)
+    fulfillment = models.JSONField(null=True, blank=True)
+    payment = models.JSONField(default=dict, blank=True)
     totals = models.JSONField(default=list)
     messages = models.JSONField(default=list, blank=True)
     expires_at = models.DateTimeField()

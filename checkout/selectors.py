@@ -10,7 +10,7 @@ def checkout_get(*, platform: Platform, checkout_guid) -> CheckoutSession:
     """The platform's own session; NotFound for unknown ids, other platforms' and other orgs'."""
     guid = parse_guid(checkout_guid, "checkout_guid")
     session = (
-        CheckoutSession.objects.select_related("org", "platform", "order")
+        CheckoutSession.objects.select_related("org", "platform", "order", "customer")
         .filter(guid=guid, platform=platform, org_id=platform.org_id)
         .first()
     )

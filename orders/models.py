@@ -33,7 +33,15 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     buyer = models.JSONField(default=dict, blank=True)
     totals = models.JSONField(default=list)
+    discounts = models.JSONField(default=dict, blank=True)
+    fulfillment = models.JSONField(null=True, blank=True)
+    # The instrument used, without its credential: id, handler_id, type, display fields.
     payment = models.JSONField(default=dict, blank=True)
+    payment_handler_id = models.CharField(max_length=100, blank=True)
+    payment_status = models.CharField(
+        max_length=16, blank=True, help_text="captured, or none when no payment was taken."
+    )
+    payment_reference = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,9 +8,19 @@ from orders.models import Order, OrderLine
 logger = logging.getLogger(__name__)
 
 
-def order_create_from_checkout(*, session, payment: dict) -> Order:
+def order_create_from_checkout(
+    *,
+    session,
+    payment: dict,
+    payment_status: str = "none",
+    payment_reference: str = "",
+    product_ids: dict[str, int] | None = None,
+) -> Order:
     """Creates the order of a session being completed. Runs inside the completion transaction,
-    which holds the session's row lock; the unique key on `checkout_session` backs that up."""
+    which holds the session's row lock; the unique key on `checkout_session` backs that up.
+
+    `payment` is the instrument used without its credential; `product_ids` (item id → product
+    pk) saves a query when the caller already has them. Two queries whatever the line count."""
     order = Order.objects.create(
         org=session.org,
         platform=session.platform,
@@ -18,14 +28,20 @@ def order_create_from_checkout(*, session, payment: dict) -> Order:
         currency=session.currency,
         buyer=session.buyer,
         totals=session.totals,
+        discounts=session.discounts,
+        fulfillment=session.fulfillment,
         payment=payment,
+        payment_handler_id=payment.get("handler_id", ""),
+        payment_status=payment_status,
+        payment_reference=payment_reference,
     )
 
-    product_ids = dict(
-        Product.objects.filter(
-            org=session.org, public_id__in={line["item"]["id"] for line in session.line_items}
-        ).values_list("public_id", "pk")
-    )
+    if product_ids is None:
+        product_ids = dict(
+            Product.objects.filter(
+                org=session.org, public_id__in={line["item"]["id"] for line in session.line_items}
+            ).values_list("public_id", "pk")
+        )
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,

@@ -37,6 +37,12 @@ class Org(models.Model):
         return f"{self.orgcode} ({self.name})"
 
 
+def default_payment_handlers() -> list[str]:
+    """What a new org offers until its admins configure real handlers: the mock card handler and
+    `none` (complete without taking payment, as the seed service does)."""
+    return ["mock_payment_handler", "none"]
+
+
 class OrgSettings(models.Model):
     """Operational settings of an org that the services read. The revisioned UCP config that
     admins edit through /config/set writes through to these fields."""
@@ -50,8 +56,10 @@ class OrgSettings(models.Model):
     )
     # Tax as basis points of the taxable amount (825 = 8.25 %); 0 means the org charges none.
     tax_rate_bps = models.PositiveIntegerField(default=0)
-    # Ids of the payment handlers the org offers (see checkout/payments.py for what exists).
-    payment_handlers = models.JSONField(default=list, blank=True)
+    # Ids of the payment handlers the org offers, in order (orgconfig/payment_handlers.py lists
+    # the known ones). This list is the whole truth: the profile advertises exactly it and checkout
+    # accepts exactly it, so an empty list offers nothing.
+    payment_handlers = models.JSONField(default=default_payment_handlers, blank=True)
 
     class Meta:
         verbose_name_plural = "org settings"
@@ -158,3 +166,78 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}"
+
+
+class ProfileVersion(models.TextChoices):
+    """The UCP protocol releases whose business profile the service can publish."""
+
+    V2026_04_08 = "2026-04-08", "2026-04-08"
+    V2026_01_11 = "2026-01-11", "2026-01-11"
+
+
+class RestAuth(models.TextChoices):
+    """How platforms authenticate on the standard REST binding."""
+
+    NONE = "none", "No authentication"
+    API_KEY = "api_key", "API key"
+    OAUTH_CLIENT_CREDENTIALS = "oauth_client_credentials", "OAuth client credentials"
+
+
+def default_capabilities() -> dict:
+    # Identity linking needs an org to set up customers and consent first: off until enabled.
+    return {
+        "checkout": True,
+        "fulfillment": True,
+        "discount": True,
+        "order": True,
+        "identity_linking": False,
+    }
+
+
+def default_webhook_defaults() -> dict:
+    return {"enabled": True, "events": ["order.created", "order.updated", "order.canceled"]}
+
+
+class UcpConfig(models.Model):
+    """What an org exposes over UCP, edited by its admins through /ucp/config/set.
+
+    Revisioned like every record admins edit. The operational values that other services read
+    (tax rate, checkout TTL, rotation grace, offered payment handler ids) live on OrgSettings only
+    and the config service writes them there in the same transaction, so there is one source each.
+    """
+
+    org = models.OneToOneField(Org, on_delete=models.CASCADE, related_name="ucp_config")
+    revision = models.PositiveIntegerField(default=1)
+    capabilities = models.JSONField(default=default_capabilities)
+    # Public configuration per offered payment handler id, published in the profile.
+    payment_handler_configs = models.JSONField(default=dict, blank=True)
+    # terms_of_service, privacy_policy, refund_policy, shipping_policy → https URL.
+    policy_links = models.JSONField(default=dict, blank=True)
+    webhook_defaults = models.JSONField(default=default_webhook_defaults)
+    rest_auth = models.CharField(
+        max_length=32, choices=RestAuth.choices, default=RestAuth.OAUTH_CLIENT_CREDENTIALS
+    )
+    root_profile_version = models.CharField(
+        max_length=10, choices=ProfileVersion.choices, default=ProfileVersion.V2026_04_08
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "UCP config"
+
+    def __str__(self):
+        return f"UCP config of {self.org.orgcode} (revision {self.revision})"
+
+
+class OrgHostname(models.Model):
+    """A hostname whose /.well-known/ucp answers with this org's profile."""
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="hostnames")
+    hostname = models.CharField(max_length=253, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["hostname"]
+
+    def __str__(self):
+        return f"{self.hostname} → {self.org.orgcode}"

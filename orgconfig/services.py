@@ -3,11 +3,16 @@
 import logging
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from orgconfig.models import ApiKey, Membership, Org, OrgSettings, Role
+from orgconfig.audit import audit_record
+from orgconfig.models import ApiKey, Membership, Org, OrgHostname, OrgSettings, Role, UcpConfig
+from orgconfig.selectors import ucp_config_view
+from orgconfig.signing import signing_key_rotate
+from orgconfig.ucp_config import parse_config_changes
 from ucp import errors
+from ucp.revisions import parse_expected_revision, update_if_revision
 from ucp.secrets import generate_secret, secret_digest
 
 logger = logging.getLogger(__name__)
@@ -23,6 +28,7 @@ def org_create(*, orgcode: str, name: str) -> Org:
     org.full_clean()
     org.save()
     OrgSettings.objects.create(org=org)
+    UcpConfig.objects.create(org=org)
 
     logger.info("Org created", extra={"org": org.orgcode})
     return org
@@ -82,3 +88,104 @@ def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+# Fields of the config view that are state, not settings: left out of the audit trail's diff.
+NOT_AUDITED = ("revision", "signing_keys", "updated_at")
+OPERATIONAL_FIELDS = ("tax_rate_bps", "checkout_ttl_seconds", "secret_rotation_grace_seconds")
+
+
+def audited_view(view: dict) -> dict:
+    return {key: value for key, value in view.items() if key not in NOT_AUDITED}
+
+
+def hostnames_taken_elsewhere(*, org: Org, hostnames: list[str]) -> list[str]:
+    return list(
+        OrgHostname.objects.filter(hostname__in=hostnames)
+        .exclude(org=org)
+        .values_list("hostname", flat=True)
+    )
+
+
+def hostnames_replace(*, org: Org, hostnames: list[str]) -> None:
+    taken = hostnames_taken_elsewhere(org=org, hostnames=hostnames)
+    if taken:
+        index = hostnames.index(taken[0])
+        raise errors.InvalidInput.for_field(f"hostnames[{index}]", "is mapped to another org")
+
+    OrgHostname.objects.filter(org=org).exclude(hostname__in=hostnames).delete()
+    existing = set(OrgHostname.objects.filter(org=org).values_list("hostname", flat=True))
+    try:
+        # A savepoint: losing a race for a hostname must not poison the outer transaction.
+        with transaction.atomic():
+            OrgHostname.objects.bulk_create(
+                [OrgHostname(org=org, hostname=name) for name in hostnames if name not in existing]
+            )
+    except IntegrityError:
+        raise errors.InvalidInput.for_field("hostnames", "one is mapped to another org") from None
+
+
+@transaction.atomic
+def ucp_config_set(*, org: Org, actor: str, expected_revision, changes: dict) -> dict:
+    """Applies a partial config change under `expected_revision`, writes the operational values
+    through to OrgSettings, and records the change in the audit trail; all in one transaction."""
+    revision = parse_expected_revision(expected_revision)
+    config, _ = UcpConfig.objects.get_or_create(org=org)
+    # The row lock makes the before-image exact: no other writer can commit in between.
+    config = UcpConfig.objects.select_for_update().get(pk=config.pk)
+    before = ucp_config_view(org=org)
+    parsed = parse_config_changes(changes, current=before)
+
+    config_fields = {
+        key: parsed[key]
+        for key in ("capabilities", "policy_links", "webhook_defaults", "rest_auth")
+        if key in parsed
+    }
+    if "root_profile_version" in parsed:
+        config_fields["root_profile_version"] = parsed["root_profile_version"]
+    if "payment_handlers" in parsed:
+        config_fields["payment_handler_configs"] = {
+            entry["id"]: entry["config"] for entry in parsed["payment_handlers"]
+        }
+    update_if_revision(
+        config, expected_revision=revision, updated_at=timezone.now(), **config_fields
+    )
+
+    operational = {key: parsed[key] for key in OPERATIONAL_FIELDS if key in parsed}
+    if "payment_handlers" in parsed:
+        operational["payment_handlers"] = [entry["id"] for entry in parsed["payment_handlers"]]
+    if operational:
+        OrgSettings.objects.update_or_create(org=org, defaults=operational)
+    if "hostnames" in parsed:
+        hostnames_replace(org=org, hostnames=parsed["hostnames"])
+
+    after = ucp_config_view(org=org)
+    audit_record(
+        org=org,
+        actor=actor,
+        action="ucp_config.set",
+        target_type="ucp_config",
+        target_id=org.orgcode,
+        before=audited_view(before),
+        after=audited_view(after),
+    )
+    logger.info(
+        "UCP config changed",
+        extra={"org": org.orgcode, "revision": after["revision"], "fields": sorted(parsed)},
+    )
+    return after
+
+
+def signing_key_rotate_audited(*, org: Org, actor: str) -> dict:
+    """Rotates the org's signing key and records it; returns the new key's public facts only."""
+    with transaction.atomic():
+        key = signing_key_rotate(org=org)
+        audit_record(
+            org=org,
+            actor=actor,
+            action="signing_key.rotate",
+            target_type="signing_key",
+            target_id=key.kid,
+            after={"kid": key.kid},
+        )
+    return {"kid": key.kid, "created_at": key.created_at.isoformat()}

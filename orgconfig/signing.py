@@ -61,3 +61,19 @@ def signing_keys_published(*, org: Org) -> list[dict]:
         Q(retired_at__isnull=True) | Q(publish_until__gt=timezone.now())
     )
     return [key.public_jwk for key in keys.order_by("-created_at")]
+
+
+def signing_keys_listed(*, org: Org) -> list[dict]:
+    """Every key of the org for admins: its kid and lifecycle, never any key material."""
+    now = timezone.now()
+    keys = SigningKey.objects.filter(org=org).order_by("-created_at")
+    return [
+        {
+            "kid": key.kid,
+            "created_at": key.created_at.isoformat(),
+            "retired_at": key.retired_at.isoformat() if key.retired_at else None,
+            "publish_until": key.publish_until.isoformat() if key.publish_until else None,
+            "published": key.retired_at is None or (key.publish_until or now) > now,
+        }
+        for key in keys
+    ]

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ucp.api.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Serves the console's and the API docs' static files under gunicorn (no CDN, no nginx).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -106,7 +109,22 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Redis redelivers an unacknowledged task after this long; countdowns must stay below it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "identity-purge-expired": {
+        "task": "identity.tasks.purge_expired",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    "checkout-cancel-expired": {
+        "task": "checkout.tasks.cancel_expired_checkouts",
+        "schedule": 60.0,
+    },
+    "idempotency-purge-expired": {
+        "task": "ucp.tasks.purge_expired_idempotency_records",
+        "schedule": 3600.0,
+    },
+}
+# Workers log through LOGGING below (JSON lines with the task's id), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -132,18 +150,20 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Without collectstatic (runserver, tests) WhiteNoise finds files in the apps, like runserver.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ucp@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["ucp.api.envelope.EnvelopeRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["ucp.api.parsers.SafeJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "ucp.api.errors.envelope_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ucp.api.schema.SeedAutoSchema",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -155,21 +175,55 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ucp.api.schema.envelope_hook",
+    ],
+    "COMPONENT_SPLIT_REQUEST": False,
+    "SORT_OPERATIONS": False,
 }
 
-# django-oauth-toolkit. Platforms are OAuth applications; see platforms/ and identity/.
+# django-oauth-toolkit. Platforms are OAuth applications; customers link through identity/.
+# Tokens are stored as SHA-256 checksums only (RFC 9700 token storage), codes likewise (identity's
+# validator). The `iss` DOT adds is replaced by the org's issuer in identity/views.py.
 OAUTH2_PROVIDER = {
     "CLIENT_SECRET_HASHER": "ucp_machine_secret",
+    "OAUTH2_VALIDATOR_CLASS": "identity.oauth_validator.UcpOAuth2Validator",
+    "SCOPES": {
+        "dev.ucp.shopping.checkout:manage": "Manage checkouts",
+        "dev.ucp.shopping.order:read": "Read orders",
+        "dev.ucp.shopping.order:manage": "Manage orders",
+        "ucp:scopes:checkout_session": "Manage checkout sessions (earlier protocol version)",
+        "profile": "Name",
+        "email": "Email address",
+        "phone": "Phone number",
+        "address": "Saved addresses",
+    },
     "PKCE_REQUIRED": True,
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_TOKEN_SECONDS", default=3600),
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600),
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
 }
+# Identity linking (identity/). Codes an admin issues through the seed route live longer than
+# browser codes: a person hands them to the platform.
+UCP_ADMIN_AUTH_CODE_SECONDS = env.int("UCP_ADMIN_AUTH_CODE_SECONDS", default=600)
+UCP_SIGN_IN_CODE_SECONDS = env.int("UCP_SIGN_IN_CODE_SECONDS", default=600)
+# Per client (django-ratelimit on the shared cache) on the token and revocation endpoints.
+UCP_OAUTH_TOKEN_RATE = env.str("UCP_OAUTH_TOKEN_RATE", default="60/m")
+UCP_OAUTH_TOKEN_RETRY_AFTER_SECONDS = 60
+# A refresh token superseded less than this long ago gets invalid_grant without revoking its
+# family: that is a concurrent duplicate of the winning refresh, not a stolen token's replay.
+UCP_REFRESH_RACE_WINDOW_SECONDS = env.int("UCP_REFRESH_RACE_WINDOW_SECONDS", default=5)
+RATELIMIT_USE_CACHE = "default"
 
 # Build identity, reported in every envelope. Deployments set UCP_BUILD_ID at build time; the
 # default is derived from the moment this process started, in the same WEEKDAY-unixtime form.
@@ -188,6 +242,11 @@ UCP_PAGE_SIZE_MAX = 256
 
 UCP_SECRET_ROTATION_GRACE = timedelta(hours=env.int("UCP_SECRET_ROTATION_GRACE_HOURS", default=24))
 UCP_CHECKOUT_TTL = timedelta(hours=env.int("UCP_CHECKOUT_TTL_HOURS", default=6))
+# Idempotency keys are kept at least this long (design.md §4), and a request still in progress
+# after UCP_IDEMPOTENCY_LOCK_SECONDS is presumed dead so that a retry may run it again.
+UCP_IDEMPOTENCY_TTL = timedelta(hours=env.int("UCP_IDEMPOTENCY_TTL_HOURS", default=24))
+UCP_IDEMPOTENCY_LOCK_SECONDS = env.int("UCP_IDEMPOTENCY_LOCK_SECONDS", default=60)
+UCP_IDEMPOTENCY_WAIT_SECONDS = env.float("UCP_IDEMPOTENCY_WAIT_SECONDS", default=5.0)
 UCP_WEBHOOK_ALLOW_PRIVATE = env.bool("UCP_WEBHOOK_ALLOW_PRIVATE", default=False)
 # Version of the root profile for orgs whose config does not choose one.
 UCP_ROOT_VERSION_DEFAULT = env.str("UCP_ROOT_VERSION_DEFAULT", default="2026-04-08")
@@ -200,6 +259,8 @@ UCP_DEFAULT_ORGCODE = env.str("UCP_DEFAULT_ORGCODE", default="DEMO")
 UCP_PUBLIC_BASE_URL = env.str("UCP_PUBLIC_BASE_URL", default="")
 # Request bodies larger than this are refused before parsing (bytes).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("UCP_MAX_BODY_BYTES", default=1024 * 1024)
+# JSON bodies nested deeper than this are refused before any view sees them (ucp/api/parsers.py).
+UCP_MAX_JSON_DEPTH = env.int("UCP_MAX_JSON_DEPTH", default=32)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")

@@ -16,6 +16,20 @@ def cart(*lines, **extra):
 
 
 BUYER = {"email": "john.doe@example.com", "first_name": "John", "last_name": "Doe"}
+ADDRESS = {
+    "street_address": "123 Main St",
+    "address_locality": "Springfield",
+    "address_region": "IL",
+    "postal_code": "62704",
+    "address_country": "US",
+}
+
+
+def shipping(option_id=None, **address):
+    method = {"type": "shipping", "destinations": [{**ADDRESS, **address}]}
+    if option_id:
+        method["groups"] = [{"selected_option_id": option_id}]
+    return {"fulfillment": {"methods": [method]}}
 
 
 @pytest.fixture
@@ -44,7 +58,10 @@ def test_create_prices_from_the_catalog(shop):
         {"type": "subtotal", "amount": 8500},
         {"type": "total", "amount": 8500},
     ]
-    assert data["messages"][0]["path"] == "$.buyer.email"
+    assert {m["path"] for m in data["messages"]} == {
+        "$.buyer.email",
+        "$.fulfillment.methods[0].destinations",
+    }
     assert "scm_order_guid" not in data
 
 
@@ -58,11 +75,13 @@ def test_full_flow_create_update_complete(shop):
             "expected_revision": 1,
             "buyer": BUYER,
             **cart(("bouquet_tulips", 2), ("orchid_white", 1)),
+            **shipping("std-ship"),
         },
     ).json()["data"]
-    assert updated["status"] == "ready_for_complete"
+    assert updated["status"] == "ready_for_complete", updated["messages"]
     assert updated["revision"] == 2
     assert updated["totals"][-1] == {"type": "total", "amount": 3000 * 2 + 4500}
+    assert updated["discounts"]["applied"][0]["automatic"] is True
 
     completed = shop.post("checkout/complete", {"checkout_guid": guid}).json()["data"]
     assert completed["status"] == "completed"
@@ -203,7 +222,8 @@ def test_twenty_concurrent_completes_make_one_order(flower_shop, platform_creden
     creds = {k: platform_credentials[k] for k in ("client_id", "client_secret")}
     client = SeedClient(APIClient())
     created = client.post(
-        "checkout/create", {**creds, **cart(("bouquet_roses", 3)), "buyer": BUYER}
+        "checkout/create",
+        {**creds, **cart(("bouquet_roses", 3)), "buyer": BUYER, **shipping("std-ship")},
     )
     guid = created.json()["data"]["checkout_guid"]
 

@@ -149,3 +149,25 @@ def test_oversized_body_is_413(api, admin_headers, size):
     )
 
     assert_error(response, 413, "payload-too-large")
+
+
+def test_unreachable_database_is_503_unavailable(api, db, monkeypatch):
+    from django.db import OperationalError
+
+    from ucp.api import views
+
+    def database_down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views, "database_status", database_down)
+
+    response = api.get("/ucp/stat")
+
+    assert_error(response, 503, "unavailable")
+    assert response["Retry-After"] == "5"
+
+
+def test_unacceptable_accept_header_is_406(api, db):
+    response = api.get("/ucp/stat", HTTP_ACCEPT="application/xml")
+
+    assert_error(response, 406, "not-acceptable")

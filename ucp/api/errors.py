@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -74,6 +75,10 @@ def to_service_error(exc) -> errors.ServiceError | None:
         return errors.MethodNotAllowed(str(exc.detail))
     if isinstance(exc, drf.NotAcceptable):
         return errors.NotAcceptable()
+    if isinstance(exc, OperationalError):
+        # The database is unreachable or shutting down: a retryable condition, not a bug.
+        logger.warning("Database unavailable: %s", exc.__class__.__name__)
+        return errors.Unavailable(headers={"Retry-After": "5"})
     if isinstance(exc, drf.Throttled):
         wait = int(exc.wait or 1)
         return errors.RateLimited(

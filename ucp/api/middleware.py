@@ -14,6 +14,7 @@ from django.conf import settings
 
 from ucp.api.envelope import API_PREFIX, error_response
 from ucp.logging import request_context
+from ucp.routestats import record_request
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("ucp.access")
@@ -94,7 +95,10 @@ class RequestContextMiddleware:
         return error_response(request, error_code=code, http_status=status, message=message)
 
     def log_access(self, request, response):
+        """One JSON line per request (request id, org and platform come from the request
+        context), and the per-route figures of the console dashboard for API calls."""
         latency_ms = int((time.perf_counter() - request.ucp_started) * 1000)
+        route = route_name(request)
         access_logger.info(
             "%s %s %s",
             request.method,
@@ -103,6 +107,29 @@ class RequestContextMiddleware:
             extra={
                 "latency_ms": latency_ms,
                 "status": response.status_code,
-                "route": f"{request.method} {request.path}",
+                "method": request.method,
+                "path": request.path,
+                "route": route,
             },
         )
+        if request.path.startswith(API_PREFIX + "/"):
+            context = request_context.get() or {}
+            record_request(
+                org=context.get("org"),
+                route=route,
+                status=response.status_code,
+                latency_ms=latency_ms,
+            )
+
+
+def route_name(request) -> str:
+    """The URL pattern served, e.g. `POST /ucp/checkout/create`: one name per route whatever the
+    ids in the path, so figures and log lines group by route."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.route:
+        pattern = f"/{match.route}"
+    elif request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        pattern = "(static)"
+    else:
+        pattern = "(unmatched)"
+    return f"{request.method} {pattern}"

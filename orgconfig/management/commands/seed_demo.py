@@ -20,10 +20,16 @@ Try it (the server starts next; these secrets are shown only now):
 
   curl -s {base}/ucp/stat
 
+  curl -s {base}/.well-known/ucp
+
   curl -s -X POST {base}/ucp/checkout/create -H 'Content-Type: application/json' -d '{{
     "client_id": "{client_id}", "client_secret": "{client_secret}",
     "line_items": [{{"item": {{"id": "peony_bunch"}}, "quantity": 2}}],
-    "buyer": {{"email": "ada@demo.invalid", "first_name": "Ada"}}}}'
+    "buyer": {{"email": "ada@demo.invalid", "first_name": "Ada"}},
+    "fulfillment": {{"methods": [{{"type": "shipping", "destinations": [{{
+      "street_address": "12 Garden Row", "address_locality": "Portland",
+      "address_region": "OR", "postal_code": "97201", "address_country": "US"}}],
+      "groups": [{{"selected_option_id": "courier_local"}}]}}]}}}}'
 
   curl -s -X POST {base}/ucp/checkout/complete -H 'Content-Type: application/json' -d '{{
     "client_id": "{client_id}", "client_secret": "{client_secret}",

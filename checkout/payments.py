@@ -1,0 +1,170 @@
+"""Payment handlers: the pluggable part of completion that takes the buyer's money.
+
+A handler has a `name` (what an org lists in `OrgSettings.payment_handlers`), a `handler_id` (what
+a platform puts in a payment instrument's `handler_id`, and what UCP profiles advertise), and one
+method, `charge`, which either captures the amount or declines. The checkout service only talks to
+this registry, so a new handler (a real PSP) is a new class plus one `register()` call at import
+time, without touching the checkout service.
+
+Credentials (tokens) reach a handler inside `PaymentInstrument.credential`. They are never part of
+a repr, never stored, never echoed in a response and never logged.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ucp import errors
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentDeclined(errors.ServiceError):
+    error_code = "payment-declined"
+    http_status = 402
+    default_message = "The payment was declined; the checkout can be completed with another one."
+
+
+@dataclass(frozen=True)
+class PaymentInstrument:
+    """One instrument from `payment.instruments[]`; `credential` stays out of every repr."""
+
+    id: str
+    handler_id: str
+    type: str = "card"
+    display: dict = field(default_factory=dict)
+    credential: dict = field(default_factory=dict, repr=False)
+
+    def public(self) -> dict:
+        """What may be shown back: the instrument without its credential."""
+        return {"id": self.id, "handler_id": self.handler_id, "type": self.type, **self.display}
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    instruments: tuple[PaymentInstrument, ...] = ()
+    selected_instrument_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    status: str  # captured | none | declined
+    reference: str = ""
+    reason: str = ""
+
+    @property
+    def declined(self) -> bool:
+        return self.status == "declined"
+
+
+@dataclass(frozen=True)
+class ChargeContext:
+    """What a handler may know about the charge: no ORM objects, so handlers stay portable."""
+
+    org_id: int
+    checkout_guid: str
+    currency: str
+    amount: int
+
+
+class PaymentHandler(Protocol):
+    name: str
+    handler_id: str
+    needs_instrument: bool
+
+    def charge(
+        self, *, context: ChargeContext, instrument: PaymentInstrument | None
+    ) -> PaymentResult: ...
+
+
+class MockPaymentHandler:
+    """Demo and test card handler: token `success_token` captures, `fail_token` (and anything
+    else) declines."""
+
+    name = "mock"
+    handler_id = "mock_payment_handler"
+    needs_instrument = True
+    accepted_tokens = frozenset({"success_token"})
+
+    def charge(self, *, context: ChargeContext, instrument: PaymentInstrument | None):
+        token = (instrument.credential if instrument else {}).get("token")
+        if token in self.accepted_tokens:
+            return PaymentResult(status="captured", reference=f"mock_{context.checkout_guid}")
+        return PaymentResult(status="declined", reason="The card was declined.")
+
+
+class NoPaymentHandler:
+    """Completes without taking payment; the order's payment status is `none`."""
+
+    name = "none"
+    handler_id = "none"
+    needs_instrument = False
+
+    def charge(self, *, context: ChargeContext, instrument: PaymentInstrument | None):
+        return PaymentResult(status="none")
+
+
+_handlers_by_name: dict[str, PaymentHandler] = {}
+
+
+def register(handler: PaymentHandler) -> None:
+    _handlers_by_name[handler.name] = handler
+
+
+register(MockPaymentHandler())
+register(NoPaymentHandler())
+
+
+def registered_handler_names() -> list[str]:
+    return sorted(_handlers_by_name)
+
+
+def offered_handlers(*, configured_names) -> list[PaymentHandler]:
+    """The handlers an org offers, in its configured order. `configured_names` is
+    `OrgSettings.payment_handlers` (whose default offers mock and none); names (or handler ids)
+    that are not registered are skipped, and an empty list offers nothing."""
+    names = list(configured_names or ())
+    by_id = {handler.handler_id: handler for handler in _handlers_by_name.values()}
+    offered: list[PaymentHandler] = []
+    for name in names:
+        handler = _handlers_by_name.get(name) or by_id.get(name)
+        if handler is not None and handler not in offered:
+            offered.append(handler)
+    return offered
+
+
+def choose_instrument(
+    *, payment: PaymentRequest | None, offered: list[PaymentHandler]
+) -> tuple[PaymentHandler, PaymentInstrument | None, int | None]:
+    """The handler and instrument a completion uses, and the instrument's index (for messages).
+
+    With no instrument, an org that offers `none` completes without payment; any other org needs
+    one. An instrument naming a handler the org does not offer is invalid input.
+    """
+    instruments = list(payment.instruments) if payment else []
+    if not instruments:
+        handler = next((h for h in offered if not h.needs_instrument), None)
+        if handler is None:
+            raise errors.InvalidInput.for_field(
+                "payment.instruments", "a payment instrument is required"
+            )
+        return handler, None, None
+
+    index = 0
+    if payment.selected_instrument_id is not None:
+        index = next(
+            (i for i, inst in enumerate(instruments) if inst.id == payment.selected_instrument_id),
+            -1,
+        )
+        if index < 0:
+            raise errors.InvalidInput.for_field(
+                "payment.selected_instrument_id", "no instrument has this id"
+            )
+    instrument = instruments[index]
+    handler = next((h for h in offered if h.handler_id == instrument.handler_id), None)
+    if handler is None:
+        raise errors.InvalidInput.for_field(
+            f"payment.instruments[{index}].handler_id",
+            f"handler {instrument.handler_id!r} is not offered by this shop",
+        )
+    return handler, instrument, index

@@ -1,0 +1,96 @@
+"""Request builders and checks shared by the checkout tests."""
+
+import threading
+
+from django.db import connection
+
+BUYER = {"email": "john.doe@example.com", "first_name": "John", "last_name": "Doe"}
+US_ADDRESS = {
+    "street_address": "123 Main St",
+    "address_locality": "Springfield",
+    "address_region": "IL",
+    "postal_code": "62704",
+    "address_country": "US",
+}
+DE_ADDRESS = {
+    "street_address": "Unter den Linden 1",
+    "address_locality": "Berlin",
+    "postal_code": "10117",
+    "address_country": "DE",
+}
+SUCCESS_CARD = {
+    "id": "instr_1",
+    "handler_id": "mock_payment_handler",
+    "type": "card",
+    "brand": "Visa",
+    "last_digits": "1234",
+    "credential": {"type": "token", "token": "success_token"},
+}
+FAILING_CARD = {
+    **SUCCESS_CARD,
+    "id": "instr_fail",
+    "credential": {"type": "token", "token": "fail_token"},
+}
+
+
+def cart(*lines, **extra) -> dict:
+    return {"line_items": [{"item": {"id": i}, "quantity": q} for i, q in lines], **extra}
+
+
+def shipping(option_id=None, address=None) -> dict:
+    method = {"type": "shipping", "destinations": [address or US_ADDRESS]}
+    if option_id:
+        method["groups"] = [{"selected_option_id": option_id}]
+    return {"fulfillment": {"methods": [method]}}
+
+
+def codes(*values) -> dict:
+    return {"discounts": {"codes": list(values)}}
+
+
+def pay(card=SUCCESS_CARD) -> dict:
+    return {"payment": {"instruments": [card]}}
+
+
+def totals_of(data) -> dict:
+    return {entry["type"]: entry["amount"] for entry in data["totals"]}
+
+
+def assert_totals_add_up(data) -> None:
+    """UCP's rendering contract: the non-total entries sum to the total, in the stated order."""
+    entries = data["totals"]
+    order = ["subtotal", "items_discount", "discount", "fulfillment", "tax", "total"]
+    assert [e["type"] for e in entries] == [t for t in order if t in totals_of(data)]
+    assert sum(e["amount"] for e in entries[:-1]) == entries[-1]["amount"]
+    for line in data["line_items"]:
+        assert sum(e["amount"] for e in line["totals"][:-1]) == line["totals"][-1]["amount"]
+    line_discounts = sum(
+        -e["amount"]
+        for line in data["line_items"]
+        for e in line["totals"]
+        if e["type"] == "items_discount"
+    )
+    assert line_discounts == -totals_of(data).get("items_discount", 0)
+    for applied in data["discounts"]["applied"]:
+        assert sum(a["amount"] for a in applied["allocations"]) == applied["amount"]
+
+
+def run_in_threads(count: int, target) -> list:
+    """Runs `target` in `count` threads released together; returns their results."""
+    results, barrier, lock = [], threading.Barrier(count), threading.Lock()
+
+    def worker():
+        try:
+            barrier.wait()
+            result = target()
+            with lock:
+                results.append(result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -1,0 +1,180 @@
+"""Payment handlers at completion: mock accepts and declines, none, what the org offers, and
+credentials that are never echoed or logged."""
+
+import json
+import logging
+
+import pytest
+
+from catalog.models import InventoryLevel
+from checkout.models import CheckoutSession
+from checkout.payments import offered_handlers, registered_handler_names
+from orders.models import Order
+from orgconfig.models import default_payment_handlers
+from orgconfig.selectors import org_settings
+from tests.checkout.support import (
+    BUYER,
+    FAILING_CARD,
+    SUCCESS_CARD,
+    cart,
+    pay,
+    shipping,
+)
+
+
+@pytest.fixture
+def shop(flower_shop, as_platform):
+    return as_platform
+
+
+@pytest.fixture
+def ready(shop):
+    body = cart(("bouquet_tulips", 2), buyer=BUYER, **shipping("std-ship"))
+    data = shop.post("checkout/create", body).json()["data"]
+    assert data["status"] == "ready_for_complete"
+    return data["checkout_guid"]
+
+
+def complete(shop, guid, **body):
+    return shop.post("checkout/complete", {"checkout_guid": guid, **body})
+
+
+def test_mock_success_token_captures(shop, ready, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    response = complete(shop, ready, **pay(SUCCESS_CARD))
+
+    assert response.status_code == 200, response.content
+    data = response.json()["data"]
+    assert data["status"] == "completed"
+    assert data["payment"] == {
+        "instruments": [
+            {
+                "id": "instr_1",
+                "handler_id": "mock_payment_handler",
+                "type": "card",
+                "brand": "Visa",
+                "last_digits": "1234",
+                "selected": True,
+            }
+        ]
+    }
+    order = Order.objects.get(guid=data["scm_order_guid"])
+    assert (order.payment_handler_id, order.payment_status) == ("mock_payment_handler", "captured")
+    assert order.totals[-1]["amount"] == 6500
+    assert "success_token" not in response.content.decode()
+    assert "success_token" not in json.dumps(order.payment)
+    assert all("success_token" not in record.getMessage() for record in caplog.records)
+    assert all(
+        "success_token" not in json.dumps(record.__dict__, default=str) for record in caplog.records
+    )
+
+
+def test_declined_payment_leaves_the_session_completable(shop, ready, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    declined = complete(shop, ready, **pay(FAILING_CARD))
+
+    assert declined.status_code == 402
+    error = declined.json()["error"]
+    assert error["error_code"] == "payment-declined"
+    assert error["details"]["messages"][0]["code"] == "payment_declined"
+    assert error["details"]["messages"][0]["path"] == "$.payment.instruments[0]"
+    assert Order.objects.count() == 0
+    assert InventoryLevel.objects.get(product__public_id="bouquet_tulips").quantity == 1500
+    session = shop.post("checkout/get", {"checkout_guid": ready}).json()["data"]
+    assert session["status"] == "ready_for_complete"
+    assert any(m["code"] == "payment_declined" for m in session["messages"])
+    assert "fail_token" not in declined.content.decode()
+    assert all("fail_token" not in json.dumps(r.__dict__, default=str) for r in caplog.records)
+
+    retried = complete(shop, ready, **pay(SUCCESS_CARD))
+
+    assert retried.status_code == 200
+    assert retried.json()["data"]["status"] == "completed"
+    assert not any(m["code"] == "payment_declined" for m in retried.json()["data"]["messages"])
+    assert Order.objects.count() == 1
+    assert InventoryLevel.objects.get(product__public_id="bouquet_tulips").quantity == 1498
+
+
+def test_none_handler_completes_without_payment(shop, ready):
+    response = complete(shop, ready)
+
+    assert response.status_code == 200
+    order = Order.objects.get()
+    assert (order.payment_handler_id, order.payment_status) == ("none", "none")
+
+
+def test_handler_the_org_does_not_offer_is_rejected(shop, ready, flower_shop):
+    settings = org_settings(org=flower_shop)
+    settings.payment_handlers = ["none"]
+    settings.save()
+
+    response = complete(shop, ready, **pay(SUCCESS_CARD))
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["details"]["fields"]) == [
+        "payment.instruments[0].handler_id"
+    ]
+    assert CheckoutSession.objects.get(guid=ready).status == "ready_for_complete"
+
+
+def test_unknown_handler_is_rejected(shop, ready):
+    response = complete(shop, ready, **pay({**SUCCESS_CARD, "handler_id": "gold_bars"}))
+
+    assert response.status_code == 400
+    assert Order.objects.count() == 0
+
+
+def test_org_offering_only_mock_needs_an_instrument(shop, ready, flower_shop):
+    settings = org_settings(org=flower_shop)
+    settings.payment_handlers = ["mock"]
+    settings.save()
+
+    response = complete(shop, ready)
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["details"]["fields"]) == ["payment.instruments"]
+    assert complete(shop, ready, **pay()).status_code == 200
+
+
+def test_selected_instrument_is_the_one_charged(shop, ready):
+    failing = {**FAILING_CARD}
+    chosen = {**SUCCESS_CARD, "id": "instr_2", "selected": True}
+
+    response = complete(shop, ready, payment={"instruments": [failing, chosen]})
+
+    assert response.status_code == 200
+    assert response.json()["data"]["payment"]["instruments"][0]["id"] == "instr_2"
+
+
+@pytest.mark.parametrize(
+    "payment, field",
+    [
+        ({"instruments": "card"}, "payment.instruments"),
+        ({"instruments": [{"id": "x"}]}, "payment.instruments[0].handler_id"),
+        (
+            {"instruments": [{**SUCCESS_CARD, "credential": "tok"}]},
+            "payment.instruments[0].credential",
+        ),
+    ],
+)
+def test_malformed_payment_is_invalid_input(shop, ready, payment, field):
+    response = complete(shop, ready, payment=payment)
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["details"]["fields"]
+
+
+def test_default_offer_and_registry():
+    assert {"mock", "none"} <= set(registered_handler_names())
+    assert offered_handlers(configured_names=[]) == []
+    assert [
+        h.handler_id for h in offered_handlers(configured_names=default_payment_handlers())
+    ] == [
+        "mock_payment_handler",
+        "none",
+    ]
+    assert [h.name for h in offered_handlers(configured_names=["mock_payment_handler", "x"])] == [
+        "mock"
+    ]

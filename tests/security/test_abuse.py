@@ -1,0 +1,207 @@
+"""Abusive requests get clear errors in the envelope, never a 500, and the service keeps serving.
+
+Slow clients (connections that trickle bytes) need a real gunicorn and take too long for CI; they
+are exercised by `python bench/run.py` (the "slow clients" line).
+"""
+
+import json
+
+import pytest
+
+from catalog.models import InventoryLevel
+from checkout.models import CheckoutSession
+from platforms.models import Platform
+
+CART = [{"item": {"id": "bouquet_roses"}, "quantity": 1}]
+
+
+def post_raw(api, route: str, raw: str | bytes, **headers):
+    return api.post(f"/ucp/{route}", data=raw, content_type="application/json", **headers)
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"]["error_code"] == code
+    assert body["error"]["http_status"] == status
+    return body
+
+
+@pytest.fixture
+def platform_body(platform_credentials, flower_shop):
+    return {k: platform_credentials[k] for k in ("client_id", "client_secret")}
+
+
+def assert_still_serving(api, platform_body):
+    response = api.post(
+        "/ucp/checkout/create", {**platform_body, "line_items": CART}, format="json"
+    )
+    assert response.status_code == 201, response.content
+
+
+# --- size -------------------------------------------------------------------------------------
+
+
+def test_body_over_the_size_limit_is_413_before_parsing(api, platform_body, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4096
+    raw = json.dumps({**platform_body, "line_items": CART, "pad": "x" * 5000})
+
+    body = assert_error(post_raw(api, "checkout/create", raw), 413, "payload-too-large")
+
+    assert body["error"]["details"]["max_bytes"] == 4096
+    assert CheckoutSession.objects.count() == 0
+
+
+# --- nesting ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [40, 2_000, 100_000], ids=["over-limit", "deep", "very-deep"])
+@pytest.mark.parametrize("route", ["checkout/create", "platform/register"])
+def test_deeply_nested_json_is_a_clear_400(api, platform_body, admin_headers, route, depth):
+    # Python's json raises RecursionError on the very deep one; the parser turns every depth past
+    # the limit into invalid-input instead of a 500.
+    raw = '{"buyer": ' + "[" * depth + "]" * depth + "}"
+
+    body = assert_error(post_raw(api, route, raw, **admin_headers), 400, "invalid-input")
+
+    assert "nested deeper than" in body["error"]["message"]
+    assert body["error"]["details"]["max_depth"] == 32
+    assert_still_serving(api, platform_body)
+
+
+def test_nesting_within_the_limit_still_parses(api, platform_body):
+    buyer = {"first_name": "Ada"}
+    for _ in range(20):
+        buyer = {"nested": buyer}
+
+    response = api.post(
+        "/ucp/checkout/create",
+        {**platform_body, "line_items": CART, "extra": buyer},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+
+
+# --- huge arrays ------------------------------------------------------------------------------
+
+
+def test_too_many_line_items_is_refused_naming_the_field(api, platform_body):
+    lines = [{"item": {"id": "bouquet_roses"}, "quantity": 1}] * 251
+
+    body = assert_error(
+        api.post("/ucp/checkout/create", {**platform_body, "line_items": lines}, format="json"),
+        400,
+        "invalid-input",
+    )
+
+    assert "line_items" in body["error"]["details"]["fields"]
+    assert CheckoutSession.objects.count() == 0
+
+
+def test_a_huge_array_under_the_byte_limit_is_refused_for_its_length(api, platform_body):
+    lines = [{"item": {"id": "no_such_item"}, "quantity": 1}] * 20_000
+    raw = json.dumps({**platform_body, "line_items": lines})
+    assert len(raw) < 1024 * 1024
+
+    body = assert_error(post_raw(api, "checkout/create", raw), 400, "invalid-input")
+
+    assert body["error"]["details"]["fields"] == {
+        "line_items": ["Ensure this field has no more than 250 elements."]
+    }
+    assert_still_serving(api, platform_body)
+
+
+# --- unicode ----------------------------------------------------------------------------------
+
+# Raw JSON text, so that escapes reach the parser exactly as a client would send them.
+REFUSED_STRINGS = {
+    "nul": r'"a\u0000b"',
+    "lone-surrogate": r'"\ud800"',
+    "lone-low-surrogate": r'"x\udfffy"',
+}
+ODD_BUT_VALID_STRINGS = {
+    "rtl-override": json.dumps("\u202eflow\u202c"),
+    "arabic": json.dumps("زهور"),
+    "emoji-zwj": json.dumps("\U0001f469\u200d\U0001f33e"),
+    "combining": json.dumps("e\u0301" * 50),
+    "very-long": json.dumps("x" * 200_000),
+}
+
+# (route, template with %s where the string goes, field name the error must name)
+STRING_FIELDS = [
+    ("checkout/create", '{"line_items": [{"item": {"id": %s}, "quantity": 1}]}', "line_items[0].item.id"),  # noqa: E501
+    ("checkout/create", '{"line_items": [{"id": %s, "item": {"id": "bouquet_roses"}, "quantity": 1}]}', "line_items[0].id"),  # noqa: E501
+    ("checkout/create", '{"line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 1}], "buyer": {"email": %s}}', "buyer.email"),  # noqa: E501
+    ("checkout/create", '{"line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 1}], "buyer": {"first_name": %s}}', "buyer.first_name"),  # noqa: E501
+    ("checkout/create", '{"line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 1}], "buyer": {"last_name": %s}}', "buyer.last_name"),  # noqa: E501
+    ("checkout/create", '{"line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 1}], "buyer": {"phone_number": %s}}', "buyer.phone_number"),  # noqa: E501
+    ("checkout/get", '{"checkout_guid": %s}', "checkout_guid"),
+    ("checkout/update", '{"checkout_guid": %s, "expected_revision": 1, "line_items": []}', "checkout_guid"),  # noqa: E501
+    ("checkout/complete", '{"checkout_guid": %s}', "checkout_guid"),
+    ("checkout/cancel", '{"checkout_guid": %s, "expected_revision": 1}', "checkout_guid"),
+    ("platform/register", '{"caption": %s}', "caption"),
+    ("platform/register", '{"caption": "c", "scopes": [%s]}', "scopes[0]"),
+    ("platform/register", '{"caption": "c", "callback_url": %s}', "callback_url"),
+    ("platform/get", '{"platform_guid": %s}', "platform_guid"),
+    ("platform/rotate", '{"platform_guid": %s, "expected_revision": 1}', "platform_guid"),
+    ("platform/revoke", '{"platform_guid": %s, "expected_revision": 1}', "platform_guid"),
+    ("platform/list", '{"next_token": %s}', "next_token"),
+    ("platform/list", '{"status": %s}', "status"),
+    # Credentials themselves: the parser refuses before any lookup by them.
+    ("checkout/get", '{"client_id": %s, "checkout_guid": "x"}', "client_id"),
+    ("checkout/get", '{"client_secret": %s, "checkout_guid": "x"}', "client_secret"),
+    # Keys, not only values.
+    ("checkout/create", '{"line_items": [], "buyer": {%s: "x"}}', "buyer"),
+]  # fmt: skip
+
+
+def with_credentials(route: str, template: str, platform_body: dict) -> str:
+    if not route.startswith("checkout/"):
+        return template
+    prefix = ", ".join(
+        f'"{k}": {json.dumps(v)}' for k, v in platform_body.items() if f'"{k}"' not in template
+    )
+    return "{" + prefix + ", " + template[1:]
+
+
+@pytest.mark.parametrize(
+    ("route", "template", "field"), STRING_FIELDS, ids=[f"{r}:{f}" for r, _, f in STRING_FIELDS]
+)
+def test_unicode_edge_cases_in_every_string_field(
+    api, platform_body, admin_headers, route, template, field
+):
+    template = with_credentials(route, template, platform_body)
+    sessions_before = CheckoutSession.objects.count()
+    platforms_before = Platform.objects.count()
+
+    for name, raw_string in REFUSED_STRINGS.items():
+        raw = template % raw_string
+        body = assert_error(post_raw(api, route, raw, **admin_headers), 400, "invalid-input")
+        assert field in body["error"]["details"]["fields"], (name, body["error"])
+
+    for name, raw_string in ODD_BUT_VALID_STRINGS.items():
+        response = post_raw(api, route, template % raw_string, **admin_headers)
+        assert response.status_code < 500, (name, response.content[:300])
+        assert response["Content-Type"].startswith("application/json"), name
+        assert isinstance(response.json()["success"], bool), name
+
+    assert CheckoutSession.objects.count() - sessions_before <= len(ODD_BUT_VALID_STRINGS)
+    assert Platform.objects.count() - platforms_before <= len(ODD_BUT_VALID_STRINGS)
+    assert_still_serving(api, platform_body)
+
+
+def test_nul_in_an_item_id_changes_no_stock(api, platform_body, flower_shop):
+    stock_before = list(InventoryLevel.objects.order_by("pk").values_list("quantity", flat=True))
+    raw = with_credentials(
+        "checkout/create",
+        '{"line_items": [{"item": {"id": "bouquet_roses\\u0000"}, "quantity": 1}]}',
+        platform_body,
+    )
+
+    assert_error(post_raw(api, "checkout/create", raw), 400, "invalid-input")
+
+    stock_after = list(InventoryLevel.objects.order_by("pk").values_list("quantity", flat=True))
+    assert stock_after == stock_before
