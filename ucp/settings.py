@@ -248,8 +248,6 @@ UCP_IDEMPOTENCY_TTL = timedelta(hours=env.int("UCP_IDEMPOTENCY_TTL_HOURS", defau
 UCP_IDEMPOTENCY_LOCK_SECONDS = env.int("UCP_IDEMPOTENCY_LOCK_SECONDS", default=60)
 UCP_IDEMPOTENCY_WAIT_SECONDS = env.float("UCP_IDEMPOTENCY_WAIT_SECONDS", default=5.0)
 UCP_WEBHOOK_ALLOW_PRIVATE = env.bool("UCP_WEBHOOK_ALLOW_PRIVATE", default=False)
-# Version of the root profile for orgs whose config does not choose one.
-UCP_ROOT_VERSION_DEFAULT = env.str("UCP_ROOT_VERSION_DEFAULT", default="2026-04-08")
 # Platform profiles named in UCP-Agent may sit on private/loopback hosts and plain HTTP
 # (development, the conformance suite); off in production.
 UCP_AGENT_PROFILE_ALLOW_PRIVATE = env.bool(

@@ -1,6 +1,7 @@
-"""Which platform is calling, per the org's REST setting `platform_auth`.
+"""Which platform is calling, per the org's UCP config (`rest_auth`).
 
-- `oauth` (the default): OAuth client credentials, either as HTTP Basic `client_id:secret` or as
+- `oauth_client_credentials` (the default): OAuth client credentials, either as HTTP Basic
+  `client_id:secret` or as
   an access token issued to the platform (`Authorization: Bearer …`).
 - `api_key`: `X-API-Key: <client_id>:<client_secret>` (the platform's own credentials; the
   client secret is stored hashed with a salt, so the client id is needed to find it).
@@ -15,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
-from checkout.rest.settings import rest_settings
 from orgconfig.models import Org
 from platforms.models import Platform
 from platforms.services import platform_authenticate, platform_register
@@ -24,12 +24,14 @@ from ucp.api.auth import basic_credentials
 
 AUTH_NONE = "none"
 AUTH_API_KEY = "api_key"
-AUTH_OAUTH = "oauth"
+AUTH_OAUTH = "oauth_client_credentials"
 ANONYMOUS_CAPTION = "UCP REST (unauthenticated platforms)"
 
 
 def rest_auth_mode(org) -> str:
-    return rest_settings(org=org).platform_auth
+    from orgconfig.selectors import rest_auth_mode as configured_mode
+
+    return configured_mode(org=org)
 
 
 def platform_from_bearer(token: str) -> Platform:

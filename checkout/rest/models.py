@@ -24,23 +24,15 @@ class RestBinding(models.Model):
 
 
 class RestSettings(models.Model):
-    """An org's settings for the REST binding. Kept here until the org config (revisioned,
-    audited) takes them over; the fields move as they are.
+    """An org's settings for the conformance suite's simulation routes. Kept beside the binding
+    until the org config (revisioned, audited) takes them over; the fields move as they are.
 
     The conformance suite's simulation routes can only be switched on together with a secret:
     the database refuses `simulation_enabled` without a secret digest.
     """
 
-    class PlatformAuth(models.TextChoices):
-        NONE = "none", "None (open)"
-        API_KEY = "api_key", "API key (X-API-Key: client_id:client_secret)"
-        OAUTH = "oauth", "OAuth client credentials (Basic or Bearer)"
-
     org = models.OneToOneField(
         "orgconfig.Org", on_delete=models.CASCADE, related_name="rest_settings"
-    )
-    platform_auth = models.CharField(
-        max_length=16, choices=PlatformAuth.choices, default=PlatformAuth.OAUTH
     )
     simulation_enabled = models.BooleanField(default=False)
     simulation_secret_digest = models.CharField(max_length=64, blank=True, editable=False)

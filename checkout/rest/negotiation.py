@@ -36,14 +36,30 @@ class Negotiated:
     capabilities: tuple[str, ...]
     agent: AgentHeader
     profile: PlatformProfile
+    offered: tuple[str, ...] = tuple(BUSINESS_CAPABILITIES)
 
     @property
     def legacy(self) -> bool:
         return is_legacy(self.version)
 
 
-def intersect(platform_names: set[str]) -> tuple[str, ...]:
-    kept = {name for name in BUSINESS_CAPABILITIES if name in platform_names}
+def offered_capabilities(org) -> tuple[str, ...]:
+    """What the org's config enables, by UCP name. Buyer consent rides on checkout (its fields
+    are stored with the buyer), so it is offered with checkout."""
+    from orgconfig.selectors import capability_enabled
+
+    offered = {
+        name
+        for name in BUSINESS_CAPABILITIES
+        if name != BUYER_CONSENT and capability_enabled(org=org, capability=name.rsplit(".", 1)[1])
+    }
+    if CHECKOUT in offered:
+        offered.add(BUYER_CONSENT)
+    return tuple(name for name in BUSINESS_CAPABILITIES if name in offered)
+
+
+def intersect(platform_names: set[str], offered: tuple[str, ...]) -> tuple[str, ...]:
+    kept = {name for name in offered if name in platform_names}
     changed = True
     while changed:
         orphans = {
@@ -66,16 +82,16 @@ def negotiate(*, org, agent_header: str | None) -> Negotiated:
     if requested not in SUPPORTED_VERSIONS:
         raise ProtocolError.version_unsupported(requested, version=root_version)
 
+    offered = offered_capabilities(org)
     if profile.reachable and not is_legacy(requested):
-        capabilities = intersect(set(profile.capabilities))
+        capabilities = intersect(set(profile.capabilities), offered)
     else:
-        capabilities = tuple(BUSINESS_CAPABILITIES)
-    if is_legacy(requested):
-        capabilities = tuple(BUSINESS_CAPABILITIES)
+        capabilities = offered
     return Negotiated(
         version=requested,
         root_version=root_version,
         capabilities=capabilities,
         agent=agent,
         profile=profile,
+        offered=offered,
     )

@@ -1,8 +1,7 @@
 """The REST binding's calls into the checkout and order services.
 
-Each function is the one place a REST operation reaches the service layer, so that when the
-checkout service accepts fulfillment, discount codes and payment instruments (checkout issue),
-only these calls change: the translated `CheckoutInput` already carries them.
+Each function is the one place a REST operation reaches the service layer: the translated
+`CheckoutInput` (UCP shapes of either version) becomes the service's own request types here.
 """
 
 import logging
@@ -12,6 +11,8 @@ from django.utils import timezone
 
 from checkout import services
 from checkout.models import CheckoutSession
+from checkout.payments import PaymentInstrument, PaymentRequest
+from checkout.pricing import DestinationRequest, FulfillmentRequest
 from checkout.rest.models import RestBinding
 from checkout.rest.negotiation import Negotiated
 from checkout.rest.translators import CheckoutInput
@@ -21,18 +22,6 @@ from ucp import errors
 from ucp.ids import parse_guid
 
 logger = logging.getLogger(__name__)
-
-try:
-    # The checkout service's inputs for fulfillment, discounts and payment (checkout issue).
-    # Known limit: until that work is merged they do not exist, and the binding passes line
-    # items and the buyer only; after the merge this import succeeds and the extensions flow
-    # through, and the fallback branch can be deleted.
-    from checkout.payments import PaymentInstrument, PaymentRequest
-    from checkout.pricing import DestinationRequest, FulfillmentRequest
-
-    SERVICE_TAKES_EXTENSIONS = True
-except ImportError:  # pragma: no cover - depends on the merge state
-    SERVICE_TAKES_EXTENSIONS = False
 
 DISPLAY_FIELDS = ("brand", "last_digits", "expiry_month", "expiry_year", "description", "card_art")
 
@@ -79,8 +68,6 @@ def payment_request_from(instruments: list[dict]):
 
 
 def extension_arguments(data: CheckoutInput) -> dict:
-    if not SERVICE_TAKES_EXTENSIONS:
-        return {}
     return {
         "discount_codes": data.discount_codes,
         "fulfillment": fulfillment_request_from(data.fulfillment),
@@ -118,8 +105,6 @@ def rest_checkout_update(*, session: CheckoutSession, data: CheckoutInput) -> Ch
 
 
 def rest_checkout_complete(*, session: CheckoutSession, instruments: list[dict]) -> CheckoutSession:
-    if not SERVICE_TAKES_EXTENSIONS:
-        return services.checkout_complete(session=session)
     return services.checkout_complete(session=session, payment=payment_request_from(instruments))
 
 

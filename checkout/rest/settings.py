@@ -1,4 +1,4 @@
-"""Reads and writes of an org's REST binding settings (auth mode, simulation routes)."""
+"""Reads and writes of an org's simulation-route settings for the REST binding."""
 
 import hmac
 
@@ -22,19 +22,12 @@ def rest_settings_set(
     *,
     org,
     actor: str,
-    platform_auth: str | None = None,
     simulation_enabled: bool | None = None,
     simulation_secret: str | None = None,
 ) -> RestSettings:
     """Changes the settings; enabling simulation needs a secret (new or already stored)."""
     settings = RestSettings.objects.select_for_update().get(pk=rest_settings(org=org).pk)
     before = settings_view(settings)
-    if platform_auth is not None:
-        if platform_auth not in RestSettings.PlatformAuth.values:
-            raise errors.InvalidInput.for_field(
-                "platform_auth", f"one of {', '.join(RestSettings.PlatformAuth.values)}"
-            )
-        settings.platform_auth = platform_auth
     if simulation_secret is not None:
         if len(simulation_secret) < MIN_SIMULATION_SECRET_LENGTH:
             raise errors.InvalidInput.for_field(
@@ -64,7 +57,6 @@ def rest_settings_set(
 def settings_view(settings: RestSettings) -> dict:
     """What the audit trail keeps: never the secret or its digest."""
     return {
-        "platform_auth": settings.platform_auth,
         "simulation_enabled": settings.simulation_enabled,
         "simulation_secret_set": bool(settings.simulation_secret_digest),
     }

@@ -266,11 +266,10 @@ def buyer_out(buyer: dict, legacy: bool) -> dict:
 
 
 def org_links(org) -> list[dict]:
-    """Policy links from the org config (terms, privacy, refunds, shipping) once it has them."""
-    from orgconfig.selectors import org_settings
+    """Policy links from the org config (terms, privacy, refunds, shipping)."""
+    from orgconfig.selectors import policy_links
 
-    links = getattr(org_settings(org=org), "policy_links", None) or {}
-    return [{"type": kind, "url": url} for kind, url in links.items() if url]
+    return [link for link in policy_links(org=org) if link.get("url")]
 
 
 def order_line_out(line, legacy: bool) -> dict:

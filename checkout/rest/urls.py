@@ -6,7 +6,6 @@ needed are common."""
 from django.urls import include, path, re_path
 
 from checkout.rest import views
-from checkout.rest.discovery import DiscoveryFallbackView
 
 ID = r"(?P<{}>[^/]+)"
 
@@ -40,7 +39,6 @@ org_patterns = [
 ]
 
 root_patterns = [
-    path(".well-known/ucp", DiscoveryFallbackView.as_view(), name="ucp-root-profile-fallback"),
     route("orders/" + ID.format("order_id"), views.OrderView, "ucp-root-order"),
     route(
         "testing/simulate-shipping/" + ID.format("order_id"),

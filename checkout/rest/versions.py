@@ -3,24 +3,15 @@
 V2026_01_11 = "2026-01-11"
 V2026_04_08 = "2026-04-08"
 SUPPORTED_VERSIONS = (V2026_04_08, V2026_01_11)
-FALLBACK_ROOT_VERSION = V2026_04_08
 
 
 def org_root_version(org) -> str:
-    """The version of the org's root profile: what a request that names none is answered in.
+    """The version of the org's root profile (its UCP config): what a request that names none
+    is answered in."""
+    from orgconfig.profile import root_profile_version
 
-    Reads `ucp_root_version` from the org's settings when the org config provides it (the profile
-    issue adds it); until then every org answers in settings.UCP_ROOT_VERSION_DEFAULT
-    (2026-04-08 unless the environment says otherwise).
-    """
-    from django.conf import settings
-
-    from orgconfig.selectors import org_settings
-
-    fallback = settings.UCP_ROOT_VERSION_DEFAULT
-    fallback = fallback if fallback in SUPPORTED_VERSIONS else FALLBACK_ROOT_VERSION
-    version = getattr(org_settings(org=org), "ucp_root_version", "") or fallback
-    return version if version in SUPPORTED_VERSIONS else fallback
+    version = root_profile_version(org)
+    return version if version in SUPPORTED_VERSIONS else V2026_04_08
 
 
 def is_legacy(version: str) -> bool:

@@ -32,7 +32,7 @@ from checkout.rest.idempotency import rest_idempotent
 from checkout.rest.negotiation import CHECKOUT, ORDER, negotiate
 from checkout.rest.settings import rest_settings, simulation_secret_matches
 from checkout.rest.versions import SUPPORTED_VERSIONS, org_root_version
-from orgconfig.selectors import org_get_active
+from orgconfig.selectors import org_for_hostname, org_get_active
 from ucp import errors
 
 logger = logging.getLogger(__name__)
@@ -50,9 +50,15 @@ def legacy_stock_failure(session):
 
 
 def org_for_request(request, orgcode: str | None):
-    """The org named in the path; at the site root, the org the hostname maps to (once the org
-    config holds hostnames) or settings.UCP_DEFAULT_ORGCODE."""
-    return org_get_active(orgcode=orgcode or settings.UCP_DEFAULT_ORGCODE)
+    """The org named in the path; at the site root, the org the request's hostname maps to in
+    the org config, else settings.UCP_DEFAULT_ORGCODE (as the root profile does)."""
+    if orgcode:
+        return org_get_active(orgcode=orgcode)
+    hostname = request.get_host().rsplit(":", 1)[0] if request.get_host() else ""
+    org, claimed = org_for_hostname(hostname=hostname) if hostname else (None, False)
+    if claimed:
+        return org
+    return org_get_active(orgcode=settings.UCP_DEFAULT_ORGCODE)
 
 
 def requested_version_hint(agent_header: str | None, root_version: str) -> str:
@@ -61,6 +67,11 @@ def requested_version_hint(agent_header: str | None, root_version: str) -> str:
     except ValueError:
         return root_version
     return requested if requested in SUPPORTED_VERSIONS else root_version
+
+
+def not_offered() -> JsonResponse:
+    """The org's config does not offer this capability: its routes are not served."""
+    return JsonResponse({"code": "not_found", "content": "Not offered by this shop."}, status=404)
 
 
 def not_found_org() -> JsonResponse:
@@ -91,6 +102,8 @@ class RestView(View):
             self.platform = rest_platform(request, self.org)
             self.negotiated = negotiate(org=self.org, agent_header=request.headers.get("UCP-Agent"))
             self.version = self.negotiated.version
+            if self.required_capability not in self.negotiated.offered:
+                return self.finish(not_offered())
             if self.required_capability not in self.negotiated.capabilities:
                 return self.finish(self.capabilities_incompatible())
             response = handler(request, **kwargs)

@@ -16,7 +16,7 @@ from oauth2_provider.models import AccessToken
 from checkout.rest.models import RestBinding, RestSettings
 from checkout.rest.settings import rest_settings_set
 from checkout.rest.translators import signed_totals
-from orgconfig.selectors import org_settings
+from orgconfig.selectors import org_settings, ucp_config_of
 from platforms.services import platform_register
 from tests.checkout.ucp_schemas import assert_valid
 from ucp import errors
@@ -52,9 +52,18 @@ class RestClient:
 @pytest.fixture
 def shop(flower_shop):
     settings = org_settings(org=flower_shop)
-    settings.payment_handlers = ["mock", "none"]
+    settings.payment_handlers = ["mock_payment_handler", "none"]
     settings.save()
     return flower_shop
+
+
+def configure(org, **fields):
+    """Sets UCP config fields directly (the config service and its validation are tested with
+    the org config)."""
+    config = ucp_config_of(org=org)
+    for name, value in fields.items():
+        setattr(config, name, value)
+    config.save()
 
 
 @pytest.fixture
@@ -106,11 +115,11 @@ def test_create_answers_201_in_the_negotiated_version(rest, version):
         assert body["ucp"]["payment_handlers"]
 
 
-def test_version_defaults_to_the_org_root_version(rest, settings):
+def test_version_defaults_to_the_org_root_version(rest, shop):
     response = rest.call("post", "/checkout-sessions", create_body(), version=None)
     assert response.json()["ucp"]["version"] == NEW
 
-    settings.UCP_ROOT_VERSION_DEFAULT = OLD
+    configure(shop, root_profile_version=OLD)
     response = rest.call("post", "/checkout-sessions", create_body(), version=None)
     assert response.json()["ucp"]["version"] == OLD
     assert_valid(OLD, "shopping/checkout.json", response.json())
@@ -253,12 +262,12 @@ def test_complete_when_not_ready_says_what_is_missing(rest):
     assert "email" in legacy.json()["detail"]
 
 
-def test_unknown_version_gets_each_version_error(rest, settings):
+def test_unknown_version_gets_each_version_error(rest, shop):
     response = rest.call("post", "/checkout-sessions", create_body(), version="2099-01-01")
     assert response.status_code == 422
     assert response.json()["code"] == "version_unsupported"
 
-    settings.UCP_ROOT_VERSION_DEFAULT = OLD
+    configure(shop, root_profile_version=OLD)
     response = rest.call("post", "/checkout-sessions", create_body(), version="2099-01-01")
     assert response.status_code == 400
     assert response.json()["messages"][0]["code"] == "version_unsupported"
@@ -393,13 +402,13 @@ def test_platform_authentication_modes(api, shop, other_org, platform_credential
     bearer = RestClient(api, shop.orgcode, HTTP_AUTHORIZATION=f"Bearer {token.token}")
     assert bearer.call("post", "/checkout-sessions", create_body()).status_code == 201
 
-    rest_settings_set(org=shop, actor="test", platform_auth="api_key")
+    configure(shop, rest_auth="api_key")
     key = f"{platform_credentials['client_id']}:{platform_credentials['client_secret']}"
     keyed = RestClient(api, shop.orgcode, HTTP_X_API_KEY=key)
     assert keyed.call("post", "/checkout-sessions", create_body()).status_code == 201
     assert bearer.call("post", "/checkout-sessions", create_body()).status_code == 401
 
-    rest_settings_set(org=shop, actor="test", platform_auth="none")
+    configure(shop, rest_auth="none")
     assert anonymous.call("post", "/checkout-sessions", create_body()).status_code == 201
 
 
@@ -672,20 +681,70 @@ def test_unauthenticated_callers_cannot_make_the_service_fetch_profiles(
 
 
 @pytest.mark.parametrize("version", BOTH)
-def test_stand_in_root_profile_validates_and_points_at_the_binding(api, shop, settings, version):
+def test_the_endpoint_the_root_profile_advertises_serves_checkout(rest, shop, settings, version):
     settings.UCP_DEFAULT_ORGCODE = shop.orgcode
-    settings.UCP_ROOT_VERSION_DEFAULT = version
+    configure(shop, root_profile_version=version)
 
-    response = api.get("/.well-known/ucp")
+    profile = rest.api.get("/.well-known/ucp").json()
+    service = profile["ucp"]["services"]["dev.ucp.shopping"]
+    endpoint = service["rest"]["endpoint"] if version == OLD else service[0]["endpoint"]
+    path = endpoint.split("://", 1)[1].split("/", 1)[1]
+    response = rest.api.post(
+        f"/{path}/checkout-sessions",
+        data=json.dumps(create_body()),
+        content_type="application/json",
+        **rest.auth,
+    )
 
-    assert response.status_code == 200
-    assert "max-age=60" in response["Cache-Control"]
-    profile = response.json()
-    assert_valid(version, "discovery/profile.json", profile)
-    assert profile["ucp"]["version"] == version
-    services = profile["ucp"]["services"]["dev.ucp.shopping"]
-    endpoint = services["rest"]["endpoint"] if version == OLD else services[0]["endpoint"]
-    assert endpoint.endswith(f"/ucp/rest/{shop.orgcode}")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["ucp"]["version"] == version
+    assert_valid(version, "shopping/checkout.json", body)
+    advertised = (
+        {h["id"] for h in profile["payment"]["handlers"]}
+        if version == OLD
+        else {e["id"] for entries in profile["ucp"]["payment_handlers"].values() for e in entries}
+    )
+    answered = (
+        {h["id"] for h in body["payment"]["handlers"]}
+        if version == OLD
+        else {e["id"] for entries in body["ucp"]["payment_handlers"].values() for e in entries}
+    )
+    assert answered == advertised
+
+
+def test_a_capability_the_org_disabled_is_not_served(rest, shop):
+    configure(shop, capabilities={**ucp_config_of(org=shop).capabilities, "checkout": False})
+    response = rest.call("post", "/checkout-sessions", create_body())
+    assert response.status_code == 404
+
+    configure(shop, capabilities={**ucp_config_of(org=shop).capabilities, "checkout": True})
+    assert rest.call("post", "/checkout-sessions", create_body()).status_code == 201
+
+
+def test_root_routes_follow_the_hostname_mapping(rest, shop, other_org, settings):
+    from orgconfig.models import OrgHostname
+
+    settings.UCP_DEFAULT_ORGCODE = other_org.orgcode
+    settings.ALLOWED_HOSTS = ["*"]
+    OrgHostname.objects.create(org=shop, hostname="flowers.example")
+    checkout = ready_checkout(rest, OLD)
+    order_id = rest.call(
+        "post", f"/checkout-sessions/{checkout['id']}/complete", complete_body(OLD), version=OLD
+    ).json()["order"]["id"]
+
+    mapped = rest.call(
+        "get",
+        f"/orders/{order_id}",
+        version=OLD,
+        root=True,
+        headers={"HTTP_HOST": "flowers.example"},
+    )
+    default = rest.call("get", f"/orders/{order_id}", version=OLD, root=True)
+
+    assert mapped.status_code == 200
+    assert mapped.json()["id"] == order_id
+    assert default.status_code in (401, 404)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,5 +1,5 @@
-"""`manage.py ucp_rest_settings --org CODE [--auth none|api_key|oauth]
-[--simulation on|off] [--simulation-secret-env VAR]`: an org's REST binding settings."""
+"""`manage.py ucp_rest_settings --org CODE [--simulation on|off] [--simulation-secret-env VAR]`:
+an org's simulation routes for the conformance suite (platform auth is in the UCP config)."""
 
 import os
 
@@ -11,11 +11,10 @@ from ucp import errors
 
 
 class Command(BaseCommand):
-    help = "Show or change an org's UCP REST binding settings (platform auth, simulation routes)."
+    help = "Show or change an org's simulation routes for the UCP conformance suite."
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True)
-        parser.add_argument("--auth", choices=["none", "api_key", "oauth"])
         parser.add_argument("--simulation", choices=["on", "off"])
         parser.add_argument(
             "--simulation-secret-env",
@@ -23,7 +22,7 @@ class Command(BaseCommand):
             "(never passed on the command line, where it would land in shell history).",
         )
 
-    def handle(self, *args, org, auth, simulation, simulation_secret_env, **options):
+    def handle(self, *args, org, simulation, simulation_secret_env, **options):
         target = org_get_active(orgcode=org)
         if target is None:
             raise CommandError(f"No active org {org!r}.")
@@ -36,7 +35,6 @@ class Command(BaseCommand):
             settings = rest_settings_set(
                 org=target,
                 actor="command:ucp_rest_settings",
-                platform_auth=auth,
                 simulation_enabled=None if simulation is None else simulation == "on",
                 simulation_secret=secret,
             )
