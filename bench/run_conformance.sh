@@ -10,7 +10,8 @@
 #   SIMULATION_SECRET   the org's simulation secret (see manage.py ucp_rest_settings)
 #   TEST_FILES          space-separated subset of *_test.py to run (default: all)
 # The org under test must be the server's default org (UCP_DEFAULT_ORGCODE), seeded with the
-# flower-shop data, with REST auth `none` and the simulation routes enabled with that secret.
+# flower-shop data, with UCP config rest_auth `none` and root_profile_version 2026-01-11, and the
+# simulation routes enabled with that secret (checkout/rest/README.md shows the commands).
 set -uo pipefail
 
 suite_dir=${1:?usage: $0 <conformance checkout>}
