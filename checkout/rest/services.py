@@ -7,7 +7,6 @@ Each function is the one place a REST operation reaches the service layer: the t
 import logging
 
 from django.db import transaction
-from django.utils import timezone
 
 from checkout import services
 from checkout.models import CheckoutSession
@@ -17,6 +16,7 @@ from checkout.rest.models import RestBinding
 from checkout.rest.negotiation import Negotiated
 from checkout.rest.translators import CheckoutInput
 from orders.models import Order, OrderStatus
+from orders.services import order_mark_shipped
 from platforms.models import Platform
 from ucp import errors
 from ucp.ids import parse_guid
@@ -136,16 +136,16 @@ def rest_order_get(*, platform: Platform, order_id: str) -> Order:
 
 
 def order_simulate_shipped(*, org, order_id: str) -> Order:
-    """Conformance-suite simulation: marks an order shipped.
-
-    Known limit: this changes the status only; the webhook issue's order-shipped service (with
-    its outbox event) replaces this body when it lands, so the suite's webhook test sees it.
-    """
+    """Conformance-suite simulation: marks an order shipped through the order service, so the
+    fulfillment event is recorded and `order.shipped` goes out as for a real shipment."""
     guid = parse_guid(order_id, "id")
-    updated = Order.objects.filter(guid=guid, org=org).update(
-        status=OrderStatus.SHIPPED, updated_at=timezone.now()
-    )
-    if not updated:
+    order = Order.objects.filter(guid=guid, org=org).first()
+    if order is None:
         raise errors.NotFound("No such order.")
+
+    if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        return order  # the suite may simulate the same shipment again
+
+    order = order_mark_shipped(order=order, actor="simulation", carrier="simulation")
     logger.info("Order marked shipped by simulation", extra={"order": str(guid)})
-    return Order.objects.get(guid=guid)
+    return order

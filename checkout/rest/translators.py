@@ -329,34 +329,9 @@ def expectations_of(order) -> list[dict]:
     return expectations
 
 
-FULFILLMENT_EVENT_OF_STATUS = {
-    "shipped": "shipped",
-    "delivered": "delivered",
-    "canceled": "canceled",
-}
-
-
 def events_of(order) -> list[dict]:
-    """Fulfillment events. Known limit: orders keep only a status so far, so the event is
-    derived from it (one event for all lines, at the last change); when the order service
-    records events (webhook issue: shipped/delivered actions) they replace this."""
-    recorded = getattr(order, "fulfillment_events", None)
-    if isinstance(recorded, list):
-        return recorded
-    event_type = FULFILLMENT_EVENT_OF_STATUS.get(order.status)
-    if event_type is None:
-        return []
-    return [
-        {
-            "id": f"evt_{order.status}",
-            "occurred_at": order.updated_at.isoformat().replace("+00:00", "Z"),
-            "type": event_type,
-            "line_items": [
-                {"id": line.line_id, "quantity": line.quantity} for line in order.lines.all()
-            ],
-            "description": f"Order {event_type}.",
-        }
-    ]
+    """The fulfillment events the order service recorded (shipped, delivered, canceled)."""
+    return list(order.fulfillment_events)
 
 
 def order_out(order, negotiated: Negotiated, request) -> dict:
