@@ -491,8 +491,8 @@ def previous_fulfillment_request(fulfillment: dict | None) -> FulfillmentRequest
 # --- the whole cart ----------------------------------------------------------------------------
 
 
-def buyer_messages(buyer: dict) -> list[dict]:
-    if buyer.get("email"):
+def buyer_messages(buyer: dict, *, email_required: bool) -> list[dict]:
+    if buyer.get("email") or not email_required:
         return []
     return [
         message(
@@ -508,6 +508,7 @@ def price_cart(
     org: Org,
     request: CartRequest,
     tax_rate_bps: int = 0,
+    buyer_email_required: bool = True,
     customer: Customer | None = None,
     previous_fulfillment: dict | None = None,
 ) -> PricedCart:
@@ -566,7 +567,11 @@ def price_cart(
         totals.append({"type": "tax", "amount": tax})
     totals.append({"type": "total", "amount": total})
 
-    messages = codes.messages + shipping.messages + buyer_messages(request.buyer)
+    messages = (
+        codes.messages
+        + shipping.messages
+        + buyer_messages(request.buyer, email_required=buyer_email_required)
+    )
     if applied:
         saved = sum(entry["amount"] for entry in applied)
         messages.append(

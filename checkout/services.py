@@ -91,6 +91,7 @@ def checkout_create(
             fulfillment=fulfillment,
         ),
         tax_rate_bps=settings.tax_rate_bps,
+        buyer_email_required=settings.buyer_email_required,
         customer=customer,
     )
 
@@ -144,6 +145,7 @@ def checkout_update(
             fulfillment=fulfillment,
         ),
         tax_rate_bps=settings.tax_rate_bps,
+        buyer_email_required=settings.buyer_email_required,
         customer=session.customer,
         previous_fulfillment=session.fulfillment,
     )

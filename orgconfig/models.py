@@ -56,6 +56,9 @@ class OrgSettings(models.Model):
     )
     # Tax as basis points of the taxable amount (825 = 8.25 %); 0 means the org charges none.
     tax_rate_bps = models.PositiveIntegerField(default=0)
+    # Whether completing a checkout needs the buyer's email (for the order confirmation). UCP
+    # makes the buyer optional; an org whose platforms never send one turns this off.
+    buyer_email_required = models.BooleanField(default=True)
     # Ids of the payment handlers the org offers, in order (orgconfig/payment_handlers.py lists
     # the known ones). This list is the whole truth: the profile advertises exactly it and checkout
     # accepts exactly it, so an empty list offers nothing.

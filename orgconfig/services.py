@@ -92,7 +92,12 @@ def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
 
 # Fields of the config view that are state, not settings: left out of the audit trail's diff.
 NOT_AUDITED = ("revision", "signing_keys", "updated_at")
-OPERATIONAL_FIELDS = ("tax_rate_bps", "checkout_ttl_seconds", "secret_rotation_grace_seconds")
+OPERATIONAL_FIELDS = (
+    "tax_rate_bps",
+    "checkout_ttl_seconds",
+    "secret_rotation_grace_seconds",
+    "buyer_email_required",
+)
 
 
 def audited_view(view: dict) -> dict:

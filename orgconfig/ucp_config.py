@@ -46,6 +46,7 @@ CONFIG_FIELDS = (
     "tax_rate_bps",
     "checkout_ttl_seconds",
     "secret_rotation_grace_seconds",
+    "buyer_email_required",
     "webhook_defaults",
     "rest_auth",
     "hostnames",
@@ -83,6 +84,13 @@ def parse_int_in_range(value, field: str, low: int, high: int, problems: FieldEr
     else:
         return value
     return None
+
+
+def parse_flag(value, field: str, problems: FieldErrors) -> bool | None:
+    if not isinstance(value, bool):
+        problems.add(field, "must be true or false")
+        return None
+    return value
 
 
 def parse_choice(value, field: str, choices: list[str], problems: FieldErrors):
@@ -275,6 +283,7 @@ def parse_config_changes(body: dict, *, current: dict) -> dict:
         "secret_rotation_grace_seconds": lambda v: parse_int_in_range(
             v, "secret_rotation_grace_seconds", *SECRET_ROTATION_GRACE_SECONDS_RANGE, problems
         ),
+        "buyer_email_required": lambda v: parse_flag(v, "buyer_email_required", problems),
         "webhook_defaults": lambda v: parse_webhook_defaults(
             v, current["webhook_defaults"], problems
         ),
