@@ -192,6 +192,7 @@ def fulfillment_request(data: dict) -> FulfillmentRequest | None:
             )
             for destination in method.get("destinations", [])
         ),
+        method_chosen=True,
         selected_destination_id=method.get("selected_destination_id"),
         selected_option_id=groups[0].get("selected_option_id"),
     )

@@ -78,6 +78,9 @@ class FulfillmentRequest:
     destinations: tuple[DestinationRequest, ...] = ()
     selected_destination_id: str | None = None
     selected_option_id: str | None = None
+    # True when the platform sent a shipping method (even without an address yet); False for an
+    # empty `methods` list, which clears fulfillment.
+    method_chosen: bool = False
 
 
 @dataclass(frozen=True)
@@ -335,8 +338,12 @@ def price_fulfillment(
         return FulfillmentOutcome(fulfillment=None)
 
     if request is None or not request.destinations:
+        # A platform that chose shipping but has no address yet sees its method echoed (with no
+        # destinations), so it knows what to fill in next.
+        shell = without_destinations(method_shell(line_ids, [], None))
+        methods = [shell] if request is not None and request.method_chosen else []
         return FulfillmentOutcome(
-            fulfillment={"methods": []},
+            fulfillment={"methods": methods},
             messages=[
                 message(
                     code="missing",
@@ -459,6 +466,10 @@ def method_shell(line_ids: list[str], destinations: list[dict], selected_id: str
     }
 
 
+def without_destinations(method: dict) -> dict:
+    return {key: value for key, value in method.items() if key != "destinations"}
+
+
 def option_of(rate: ShippingRate, waived: bool, promotion) -> dict:
     totals = [{"type": "subtotal", "amount": rate.price}]
     if waived:
@@ -485,6 +496,7 @@ def previous_fulfillment_request(fulfillment: dict | None) -> FulfillmentRequest
         ),
         selected_destination_id=method.get("selected_destination_id"),
         selected_option_id=groups[0].get("selected_option_id"),
+        method_chosen=True,
     )
 
 

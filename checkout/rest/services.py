@@ -42,6 +42,7 @@ def fulfillment_request_from(fulfillment: dict | None):
     groups = [g for g in method.get("groups") or [] if isinstance(g, dict)]
     return FulfillmentRequest(
         destinations=tuple(destinations),
+        method_chosen=True,
         selected_destination_id=method.get("selected_destination_id"),
         selected_option_id=groups[0].get("selected_option_id") if groups else None,
     )

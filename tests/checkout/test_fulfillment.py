@@ -331,3 +331,16 @@ def test_unknown_selected_destination_is_invalid_input(shop):
     assert list(response.json()["error"]["details"]["fields"]) == [
         "fulfillment.methods[0].selected_destination_id"
     ]
+
+
+def test_a_shipping_method_without_an_address_is_echoed(shop):
+    data = shop.post(
+        "checkout/create",
+        cart(("bouquet_tulips", 1), fulfillment={"methods": [{"type": "shipping"}]}),
+    ).json()["data"]
+
+    method = data["fulfillment"]["methods"][0]
+    assert method["type"] == "shipping"
+    assert "destinations" not in method
+    assert data["status"] == "incomplete"
+    assert "$.fulfillment.methods[0].destinations" in [m["path"] for m in data["messages"]]
