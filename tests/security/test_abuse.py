@@ -205,3 +205,31 @@ def test_nul_in_an_item_id_changes_no_stock(api, platform_body, flower_shop):
 
     stock_after = list(InventoryLevel.objects.order_by("pk").values_list("quantity", flat=True))
     assert stock_after == stock_before
+
+
+# --- query strings ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "orgcode", ["FLOWERS\x00", "\x00", "é" * 40, "FLOWERS\n"], ids=["nul", "only-nul", "long", "nl"]
+)
+@pytest.mark.parametrize(
+    "route",
+    ["/ucp/.well-known/ucp", "/ucp/identity/.well-known/oauth-authorization-server"],
+)
+def test_odd_orgcodes_in_the_query_are_not_found(api, flower_shop, route, orgcode):
+    assert_error(api.get(route, {"orgcode": orgcode}), 404, "not-found")
+
+
+@pytest.mark.parametrize("orgcode", ["FLOWERS\x00", "\x00"], ids=["nul", "only-nul"])
+def test_nul_in_the_root_profile_orgcode_is_not_found(api, flower_shop, orgcode):
+    response = api.get("/.well-known/ucp", {"orgcode": orgcode})
+
+    assert response.status_code == 404, response.content[:300]
+    assert response.json()["error"] == "not_found"
+
+
+def test_nul_in_the_orgcode_header_is_not_found(api, flower_shop, admin_headers):
+    headers = {**admin_headers, "HTTP_X_ORGCODE": "FLOWERS\x00"}
+
+    assert_error(api.post("/ucp/config/get", {}, format="json", **headers), 404, "not-found")
