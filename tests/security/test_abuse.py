@@ -155,11 +155,45 @@ STRING_FIELDS = [
     ("checkout/get", '{"client_secret": %s, "checkout_guid": "x"}', "client_secret"),
     # Keys, not only values.
     ("checkout/create", '{"line_items": [], "buyer": {%s: "x"}}', "buyer"),
+    # Org config (admin). config/get and identity/userinfo read no body field, so have none here.
+    ("config/set", '{"expected_revision": 1, "rest_auth": %s}', "rest_auth"),
+    ("config/set", '{"expected_revision": 1, "root_profile_version": %s}', "root_profile_version"),
+    ("config/set", '{"expected_revision": 1, "hostnames": [%s]}', "hostnames[0]"),
+    ("config/set", '{"expected_revision": 1, "policy_links": {"terms_of_service": %s}}', "policy_links.terms_of_service"),  # noqa: E501
+    ("config/set", '{"expected_revision": 1, "policy_links": {%s: "https://a.example"}}', "policy_links"),  # noqa: E501
+    ("config/set", '{"expected_revision": 1, "payment_handlers": [{"id": %s}]}', "payment_handlers[0].id"),  # noqa: E501
+    ("config/set", '{"expected_revision": 1, "payment_handlers": [{"id": "mock_payment_handler", "config": {"label": %s}}]}', "payment_handlers[0].config.label"),  # noqa: E501
+    ("config/set", '{"expected_revision": 1, "webhook_defaults": {"events": [%s]}}', "webhook_defaults.events[0]"),  # noqa: E501
+    ("config/set", '{"expected_revision": 1, "capabilities": {%s: true}}', "capabilities"),
+    ("config/set", '{"expected_revision": 1, %s: 1}', "body"),
+    # Identity (admin routes).
+    ("identity/authorize", '{"platform_guid": %s, "customer_guid": "cust_1"}', "platform_guid"),
+    ("identity/authorize", '{"platform_guid": "x", "customer_guid": %s}', "customer_guid"),
+    ("identity/authorize", '{"platform_guid": "x", "customer_guid": "cust_1", "scope": %s}', "scope"),  # noqa: E501
+    ("identity/authorize", '{"platform_guid": "x", "customer_guid": "cust_1", "redirect_uri": %s}', "redirect_uri"),  # noqa: E501
+    ("identity/authorize", '{"platform_guid": "x", "customer_guid": "cust_1", "code_challenge": %s}', "code_challenge"),  # noqa: E501
+    ("identity/link/list", '{"platform_guid": %s}', "platform_guid"),
+    ("identity/link/list", '{"customer_guid": %s}', "customer_guid"),
+    ("identity/link/list", '{"status": %s}', "status"),
+    ("identity/link/list", '{"next_token": %s}', "next_token"),
+    ("identity/link/revoke", '{"link_guid": %s}', "link_guid"),
+    # Identity (platform routes: OAuth token and revocation).
+    ("identity/token", '{"grant_type": %s, "code": "x"}', "grant_type"),
+    ("identity/token", '{"grant_type": "authorization_code", "code": %s}', "code"),
+    ("identity/token", '{"grant_type": "authorization_code", "code": "x", "redirect_uri": %s}', "redirect_uri"),  # noqa: E501
+    ("identity/token", '{"grant_type": "authorization_code", "code": "x", "code_verifier": %s}', "code_verifier"),  # noqa: E501
+    ("identity/token", '{"grant_type": "refresh_token", "refresh_token": %s}', "refresh_token"),
+    ("identity/token", '{"grant_type": "refresh_token", "refresh_token": "x", "scope": %s}', "scope"),  # noqa: E501
+    ("identity/token", '{"client_id": %s, "grant_type": "authorization_code", "code": "x"}', "client_id"),  # noqa: E501
+    ("identity/revoke", '{"token": %s}', "token"),
+    ("identity/revoke", '{"token": "x", "token_type_hint": %s}', "token_type_hint"),
 ]  # fmt: skip
+# Routes that take the platform's client credentials in the body.
+PLATFORM_BODY_ROUTES = ("checkout/", "identity/token", "identity/revoke")
 
 
 def with_credentials(route: str, template: str, platform_body: dict) -> str:
-    if not route.startswith("checkout/"):
+    if not route.startswith(PLATFORM_BODY_ROUTES):
         return template
     prefix = ", ".join(
         f'"{k}": {json.dumps(v)}' for k, v in platform_body.items() if f'"{k}"' not in template
