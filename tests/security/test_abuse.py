@@ -4,6 +4,7 @@ Slow clients (connections that trickle bytes) need a real gunicorn and take too 
 are exercised by `python bench/run.py` (the "slow clients" line).
 """
 
+import base64
 import json
 
 import pytest
@@ -267,3 +268,58 @@ def test_nul_in_the_orgcode_header_is_not_found(api, flower_shop, admin_headers)
     headers = {**admin_headers, "HTTP_X_ORGCODE": "FLOWERS\x00"}
 
     assert_error(api.post("/ucp/config/get", {}, format="json", **headers), 404, "not-found")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.well-known/ucp/2026-04-08?orgcode=%00",
+        "/.well-known/oauth-authorization-server/oauth/FLOWERS%00",
+        "/oauth/FLOWERS%00/authorize?client_id=x",
+        "/oauth/FLOWERS/authorize?response_type=code&client_id=%00&redirect_uri=https://a.example",
+        "/oauth/FLOWERS/authorize?response_type=code&client_id=x%00&state=%00",
+    ],
+)
+def test_nul_on_the_standard_surfaces_is_never_a_500(api, flower_shop, path):
+    response = api.get(path)
+
+    assert response.status_code < 500, response.content[:300]
+
+
+@pytest.mark.parametrize("route", ["token", "revoke"])
+def test_nul_in_a_form_posted_to_the_standard_token_routes_is_never_a_500(api, flower_shop, route):
+    response = api.post(
+        f"/oauth/FLOWERS/{route}",
+        "grant_type=authorization_code&code=%00&token=%00&client_id=%00&client_secret=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code < 500, response.content[:300]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "grant_type=authorization_code&code=%00&redirect_uri=%00&code_verifier=%00",
+        "grant_type=refresh_token&refresh_token=%00&scope=%00",
+        "grant_type=%00",
+        "token=%00&token_type_hint=refresh_token",
+        "token=%00&token_type_hint=%00",
+    ],
+)
+@pytest.mark.parametrize("route", ["token", "revoke"])
+def test_nul_from_an_authenticated_client_on_the_standard_routes_is_never_a_500(
+    api, platform_credentials, route, form
+):
+    client = f"{platform_credentials['client_id']}:{platform_credentials['client_secret']}"
+    basic = base64.b64encode(client.encode()).decode()
+
+    response = api.post(
+        f"/oauth/{platform_credentials['platform'].org.orgcode}/{route}",
+        form,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+
+    assert response.status_code < 500, response.content[:300]
+    assert response.status_code != 401, response.content[:300]
