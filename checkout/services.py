@@ -35,6 +35,7 @@ from orgconfig.selectors import org_settings
 from platforms.models import Platform
 from ucp import errors
 from ucp.revisions import update_if_revision
+from webhooks.services import checkout_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,7 @@ def checkout_update(
     return session
 
 
+@transaction.atomic
 def checkout_cancel(
     *, session: CheckoutSession, expected_revision: int, reason: str = "canceled"
 ) -> CheckoutSession:
@@ -176,6 +178,7 @@ def checkout_cancel(
         canceled_at=now,
         updated_at=now,
     )
+    checkout_event_emit(session=session, event_type="checkout.canceled")
 
     logger.info("Checkout canceled", extra={"checkout": str(session.guid), "reason": reason})
     return session
@@ -335,6 +338,7 @@ def complete_paid(session, stock, handler, instrument, result) -> CheckoutSessio
         completed_at=now,
         updated_at=now,
     )
+    checkout_event_emit(session=session, event_type="checkout.completed")
 
     logger.info(
         "Checkout completed",

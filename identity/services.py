@@ -24,6 +24,7 @@ from identity.scopes import allowed_scopes, default_scopes
 from orgconfig.audit import audit_record
 from platforms.models import Platform
 from ucp import errors
+from webhooks.services import event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +258,16 @@ def link_revoke(*, link: IdentityLink, actor: str = "system") -> IdentityLink:
         target_id=link.guid,
         before={"status": before},
         after={"status": LinkStatus.REVOKED},
+    )
+    event_emit(
+        org=link.org,
+        event_type="identity.link.revoked",
+        platform=link.platform,
+        payload={
+            "link_guid": str(link.guid),
+            "customer_guid": link.customer.public_id,
+            "revoked_at": now.isoformat(),
+        },
     )
     logger.info("Identity link revoked", extra={"link": str(link.guid)})
     return link

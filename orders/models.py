@@ -42,6 +42,12 @@ class Order(models.Model):
         max_length=16, blank=True, help_text="captured, or none when no payment was taken."
     )
     payment_reference = models.CharField(max_length=200, blank=True)
+    # Append-only UCP fulfillment events (shipped, delivered, canceled) and adjustments.
+    fulfillment_events = models.JSONField(default=list, blank=True)
+    adjustments = models.JSONField(default=list, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

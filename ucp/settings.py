@@ -284,3 +284,35 @@ LOGGING = {
 
 # Platforms are DOT applications; the models stay DOT's own unless identity/ swaps them.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
+# Webhooks (webhooks/, design.md §7). Every knob is an environment variable so that tests and
+# benchmarks can shrink the delays for a real worker without patching code.
+# (UCP_WEBHOOK_ALLOW_PRIVATE, above, lets callback URLs reach private and loopback addresses.)
+UCP_WEBHOOK_CONNECT_TIMEOUT = env.float("UCP_WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+UCP_WEBHOOK_READ_TIMEOUT = env.float("UCP_WEBHOOK_READ_TIMEOUT", default=10.0)
+# Backoff: base * 2^(attempt-1), capped, with jitter; retries stop after the window (~3 days).
+UCP_WEBHOOK_RETRY_BASE_SECONDS = env.float("UCP_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+UCP_WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.float(
+    "UCP_WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=3600.0
+)
+UCP_WEBHOOK_RETRY_WINDOW_SECONDS = env.float(
+    "UCP_WEBHOOK_RETRY_WINDOW_SECONDS", default=3 * 24 * 3600.0
+)
+# Pause a platform's webhooks after this many deliveries in a row end failed.
+UCP_WEBHOOK_PAUSE_AFTER_FAILURES = env.int("UCP_WEBHOOK_PAUSE_AFTER_FAILURES", default=10)
+# The sweeper re-queues events and deliveries this much past due (a lost task, a broker outage).
+UCP_WEBHOOK_SWEEP_INTERVAL_SECONDS = env.float("UCP_WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60.0)
+UCP_WEBHOOK_SWEEP_GRACE_SECONDS = env.float("UCP_WEBHOOK_SWEEP_GRACE_SECONDS", default=300.0)
+UCP_WEBHOOK_SWEEP_BATCH = env.int("UCP_WEBHOOK_SWEEP_BATCH", default=1000)
+UCP_WEBHOOK_TEST_RATE = env.str("UCP_WEBHOOK_TEST_RATE", default="5/m")
+UCP_WEBHOOK_RESPONSE_BODY_LIMIT = env.int("UCP_WEBHOOK_RESPONSE_BODY_LIMIT", default=1024)
+# A Celery countdown longer than the Redis visibility timeout would get the task delivered twice;
+# longer waits (a large Retry-After) are reached in hops of at most this.
+UCP_WEBHOOK_MAX_COUNTDOWN_SECONDS = min(
+    UCP_WEBHOOK_RETRY_MAX_DELAY_SECONDS,
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] / 2,
+)
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
+    "task": "webhooks.tasks.webhooks_sweep",
+    "schedule": UCP_WEBHOOK_SWEEP_INTERVAL_SECONDS,
+}

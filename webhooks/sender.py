@@ -1,0 +1,157 @@
+"""The outbound HTTP call of one delivery attempt: signing, the SSRF-hardened client, the result.
+
+The client is requests-hardened: no redirects, short connect and read timeouts, and an IP filter
+that checks the address actually dialled (so a name that resolves somewhere else between save
+and send is still refused). Only the first bytes of the receiver's answer are read, for the
+admin's records; they are never returned to API callers.
+"""
+
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+from requests_hardened import Config, Manager
+from requests_hardened.ip_filter import InvalidIPAddress
+
+from orgconfig.signing import signing_key_active
+from webhooks.events import is_order_event
+from webhooks.models import UcpVersion, WebhookConfig, WebhookDelivery
+from webhooks.signing import detached_jws, rfc9421_sign, standard_webhook_headers
+from webhooks.targets import UnsafeTarget, target_check
+
+USER_AGENT = "ucp-webhooks/1"
+RETRYABLE_STATUS = frozenset({408, 429})
+
+
+@dataclass
+class SendResult:
+    url: str
+    status_code: int | None = None
+    error: str = ""
+    duration_ms: int = 0
+    response_body: str = ""
+    retry_after: float | None = None
+    retryable: bool = False
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def http_manager() -> Manager:
+    """With UCP_WEBHOOK_ALLOW_PRIVATE the dial-time filter is off (it cannot allow private
+    networks alone); target_check still refuses link-local, multicast and metadata addresses."""
+    return Manager(
+        Config(
+            ip_filter_enable=not settings.UCP_WEBHOOK_ALLOW_PRIVATE,
+            ip_filter_allow_loopback_ips=False,
+            never_redirect=True,
+            default_timeout=(
+                settings.UCP_WEBHOOK_CONNECT_TIMEOUT,
+                settings.UCP_WEBHOOK_READ_TIMEOUT,
+            ),
+            user_agent_override=USER_AGENT,
+        )
+    )
+
+
+def profile_url(org) -> str:
+    base = settings.UCP_PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}/ucp/.well-known/ucp?orgcode={org.orgcode}"
+
+
+def secrets_in_use(config: WebhookConfig) -> list[str]:
+    secrets = [config.signing_secret]
+    valid_until = config.previous_secret_valid_until
+    if config.previous_signing_secret and valid_until and valid_until > timezone.now():
+        secrets.append(config.previous_signing_secret)
+    return secrets
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - timezone.now()).total_seconds())
+
+
+def signed_request(session, *, delivery: WebhookDelivery, config: WebhookConfig):
+    body = delivery.body.encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Webhook-Event-Type": delivery.event_type,
+        **standard_webhook_headers(
+            secrets_in_use=secrets_in_use(config),
+            msg_id=str(delivery.guid),
+            timestamp=timezone.now(),
+            body=delivery.body,
+        ),
+    }
+    if is_order_event(delivery.event_type):
+        headers["UCP-Agent"] = f'profile="{profile_url(delivery.org)}"'
+    prepared = session.prepare_request(
+        requests.Request("POST", config.callback_url, data=body, headers=headers)
+    )
+
+    if is_order_event(delivery.event_type):
+        key = signing_key_active(org=delivery.org)
+        if config.ucp_version == UcpVersion.V2026_01_11:
+            prepared.headers["Request-Signature"] = detached_jws(key=key, body=body)
+        else:
+            rfc9421_sign(prepared, key=key, body=body)
+    return prepared
+
+
+def read_limited(response) -> str:
+    limit = settings.UCP_WEBHOOK_RESPONSE_BODY_LIMIT
+    try:
+        data = response.raw.read(limit, decode_content=True) or b""
+    except Exception:  # a broken body must not turn a delivered webhook into a failure
+        data = b""
+    return data[:limit].decode("utf-8", errors="replace")
+
+
+def send(*, delivery: WebhookDelivery, config: WebhookConfig) -> SendResult:
+    """One POST of the delivery's bytes to the platform's current callback URL."""
+    result = SendResult(url=config.callback_url)
+    try:
+        target_check(config.callback_url)
+    except UnsafeTarget as exc:
+        result.error = f"refused: {exc}"
+        return result
+
+    started = time.monotonic()
+    with http_manager().get_session() as session:
+        try:
+            prepared = signed_request(session, delivery=delivery, config=config)
+            response = session.send(prepared, allow_redirects=False, stream=True)
+            with response:
+                result.status_code = response.status_code
+                result.response_body = read_limited(response)
+                result.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        except InvalidIPAddress as exc:
+            result.error = f"refused: the host resolved to a forbidden address ({exc})"
+        except requests.Timeout:
+            result.error = "timeout"
+            result.retryable = True
+        except requests.RequestException as exc:
+            result.error = f"{type(exc).__name__}: {exc}"[:300]
+            result.retryable = True
+    result.duration_ms = int((time.monotonic() - started) * 1000)
+
+    code = result.status_code
+    if code is not None:
+        result.retryable = code >= 500 or code in RETRYABLE_STATUS
+        if not result.retryable:
+            result.retry_after = None
+    return result
