@@ -305,6 +305,32 @@ def identity_link_page():
     return IdentityLinkPage
 
 
+@functools.cache
+def webhook_config_set_input():
+    set_input = import_string("webhooks.api.WebhookConfigSetInput")
+
+    class WebhookConfigSetBody(PlatformChangeInput, set_input):
+        class Meta:
+            ref_name = "WebhookConfigSetBody"
+
+    return WebhookConfigSetBody
+
+
+@functools.cache
+def webhook_config_with_secret():
+    config_output = import_string("webhooks.api.WebhookConfigOutput")
+
+    class WebhookConfigWithSecretOutput(config_output):
+        signing_secret = serializers.CharField(
+            required=False, help_text="Only when this call made a new one (rotate_secret)."
+        )
+
+        class Meta:
+            ref_name = "WebhookConfigWithSecretOutput"
+
+    return WebhookConfigWithSecretOutput
+
+
 # The root business profile: its shape is the UCP release's own (ucp-spec/<version>/), so the
 # schema names its one fixed key and points there rather than restating the spec.
 UCP_PROFILE_SCHEMA = {
@@ -438,6 +464,12 @@ SEED_BODIES = {
         None,
         fixed(IdentityServerMetadata),
     ),
+    "/ucp/webhook/config/get": (
+        fixed(PlatformRefInput),
+        dotted("webhooks.api.WebhookConfigOutput"),
+    ),
+    "/ucp/webhook/config/set": (webhook_config_set_input, webhook_config_with_secret),
+    "/ucp/webhook/test": (fixed(PlatformRefInput), dotted("webhooks.api.WebhookTestOutput")),
 }
 
 # Seed routes reached without credentials, and those that answer 201 Created.
@@ -479,6 +511,10 @@ SEED_ERROR_STATUSES = {
     "/ucp/identity/link/list": ["400", "401", "404", "500"],
     "/ucp/identity/link/revoke": ["400", "401", "403", "404", "500"],
     "/ucp/identity/.well-known/oauth-authorization-server": ["404", "500"],
+    # 409: the platform is revoked (or, for set, the revision is stale).
+    "/ucp/webhook/config/get": ["400", "401", "404", "409", "500"],
+    "/ucp/webhook/config/set": ["400", "401", "403", "404", "409", "428", "500"],
+    "/ucp/webhook/test": ["400", "401", "403", "404", "409", "429", "500"],
 }
 
 
