@@ -169,15 +169,22 @@ STRING_FIELDS = [
     ("config/set", '{"expected_revision": 1, %s: 1}', "body"),
     # Identity (admin routes).
     ("identity/authorize", '{"platform_guid": %s, "customer_guid": "cust_1"}', "platform_guid"),
-    ("identity/authorize", '{"platform_guid": "x", "customer_guid": %s}', "customer_guid"),
-    ("identity/authorize", '{"platform_guid": "x", "customer_guid": "cust_1", "scope": %s}', "scope"),  # noqa: E501
-    ("identity/authorize", '{"platform_guid": "x", "customer_guid": "cust_1", "redirect_uri": %s}', "redirect_uri"),  # noqa: E501
-    ("identity/authorize", '{"platform_guid": "x", "customer_guid": "cust_1", "code_challenge": %s}', "code_challenge"),  # noqa: E501
+    ("identity/authorize", '{"platform_guid": "PLATFORM_GUID", "customer_guid": %s}', "customer_guid"),  # noqa: E501
+    ("identity/authorize", '{"platform_guid": "PLATFORM_GUID", "customer_guid": "cust_1", "scope": %s}', "scope"),  # noqa: E501
+    ("identity/authorize", '{"platform_guid": "PLATFORM_GUID", "customer_guid": "cust_1", "redirect_uri": %s}', "redirect_uri"),  # noqa: E501
+    ("identity/authorize", '{"platform_guid": "PLATFORM_GUID", "customer_guid": "cust_1", "code_challenge": %s}', "code_challenge"),  # noqa: E501
     ("identity/link/list", '{"platform_guid": %s}', "platform_guid"),
     ("identity/link/list", '{"customer_guid": %s}', "customer_guid"),
     ("identity/link/list", '{"status": %s}', "status"),
     ("identity/link/list", '{"next_token": %s}', "next_token"),
     ("identity/link/revoke", '{"link_guid": %s}', "link_guid"),
+    # Webhooks (admin).
+    ("webhook/config/get", '{"platform_guid": %s}', "platform_guid"),
+    ("webhook/config/set", '{"platform_guid": %s, "expected_revision": 1}', "platform_guid"),
+    ("webhook/config/set", '{"platform_guid": "PLATFORM_GUID", "expected_revision": 1, "callback_url": %s}', "callback_url"),  # noqa: E501
+    ("webhook/config/set", '{"platform_guid": "PLATFORM_GUID", "expected_revision": 1, "ucp_version": %s}', "ucp_version"),  # noqa: E501
+    ("webhook/config/set", '{"platform_guid": "PLATFORM_GUID", "expected_revision": 1, "event_filters": [%s]}', "event_filters[0]"),  # noqa: E501
+    ("webhook/test", '{"platform_guid": %s}', "platform_guid"),
     # Identity (platform routes: OAuth token and revocation).
     ("identity/token", '{"grant_type": %s, "code": "x"}', "grant_type"),
     ("identity/token", '{"grant_type": "authorization_code", "code": %s}', "code"),
@@ -206,8 +213,10 @@ def with_credentials(route: str, template: str, platform_body: dict) -> str:
     ("route", "template", "field"), STRING_FIELDS, ids=[f"{r}:{f}" for r, _, f in STRING_FIELDS]
 )
 def test_unicode_edge_cases_in_every_string_field(
-    api, platform_body, admin_headers, route, template, field
+    api, platform_credentials, platform_body, admin_headers, route, template, field
 ):
+    # PLATFORM_GUID: a real platform of the org, so that the other fields are the ones checked.
+    template = template.replace("PLATFORM_GUID", str(platform_credentials["platform"].guid))
     template = with_credentials(route, template, platform_body)
     sessions_before = CheckoutSession.objects.count()
     platforms_before = Platform.objects.count()

@@ -87,6 +87,15 @@ ID_ROUTES = [
         {"grant_type": "authorization_code"},
         outsider_statuses=(400, 401),
     ),
+    # webhooks: org B's platform's subscription.
+    IdRoute("webhook/config/get", "platform_guid", "platform"),
+    IdRoute(
+        "webhook/config/set",
+        "platform_guid",
+        "platform",
+        {"expected_revision": 1, "enabled": False, "callback_url": "https://a.example/hook"},
+    ),
+    IdRoute("webhook/test", "platform_guid", "platform"),
     # The org itself: org A's key naming org B (or a platform naming it) reads and writes nothing.
     IdRoute("config/get", None, "org", id_header="HTTP_X_ORGCODE"),
     IdRoute(
