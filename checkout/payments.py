@@ -36,8 +36,16 @@ class PaymentInstrument:
     credential: dict = field(default_factory=dict, repr=False)
 
     def public(self) -> dict:
-        """What may be shown back: the instrument without its credential."""
-        return {"id": self.id, "handler_id": self.handler_id, "type": self.type, **self.display}
+        """What may be shown back: the instrument without its credential. A platform's display
+        data can neither rename the instrument or its handler nor carry a `credential` into the
+        session and the order."""
+        fixed = {"id": self.id, "handler_id": self.handler_id, "type": self.type}
+        display = {
+            key: value
+            for key, value in self.display.items()
+            if key not in fixed and key != "credential"
+        }
+        return {**fixed, **display}
 
 
 @dataclass(frozen=True)

@@ -96,9 +96,7 @@ class UcpOAuth2Validator(OAuth2Validator):
         return platform
 
     def _load_application(self, client_id, request):
-        # Client ids reach here unchecked from form bodies and query strings (the seed routes'
-        # JSON parser refuses NULs, the RFC routes' form parsing does not): one PostgreSQL
-        # cannot hold in text names no client, instead of failing the query with a 500.
+        # No client id holds a NUL, and PostgreSQL refuses one even in a query parameter.
         if not isinstance(client_id, str) or "\x00" in client_id:
             return None
         return super()._load_application(client_id, request)

@@ -87,6 +87,7 @@ class ProfileEnvelopeApi(SeedApiView):
         context = profile_context(request, org)
         response = envelope(profile.root_profile_build(org=org, context=context))
         response["Cache-Control"] = PROFILE_CACHE_CONTROL
+        response["Vary"] = "Host"  # its URLs are built on the request's host, as at the root
         return response
 
 

@@ -8,7 +8,9 @@ name of the field that has it, and nothing is written unless all fields are vali
 
 import json
 import re
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
@@ -108,11 +110,24 @@ def parse_capabilities(value, current: dict, problems: FieldErrors) -> dict | No
     return merged
 
 
+def secret_looking_keys(value) -> set[str]:
+    """Keys that look like they hold a secret, at any depth of nested objects and lists."""
+    found, stack = set(), [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(key for key in item if SECRET_LOOKING_KEY.search(key))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
 def parse_handler_config(config, field: str, problems: FieldErrors) -> dict | None:
     if not isinstance(config, dict):
         problems.add(field, "must be an object")
         return None
-    secret_keys = [key for key in config if SECRET_LOOKING_KEY.search(key)]
+    secret_keys = secret_looking_keys(config)
     if secret_keys:
         problems.add(field, f"is published to everyone; remove {', '.join(sorted(secret_keys))}")
         return None
@@ -134,7 +149,7 @@ def parse_payment_handlers(value, problems: FieldErrors) -> list[dict] | None:
             problems.add(field, 'must be an object with "id" and optional "config"')
             continue
         handler_id = entry.get("id")
-        if handler_id not in PAYMENT_HANDLERS:
+        if not isinstance(handler_id, str) or handler_id not in PAYMENT_HANDLERS:
             problems.add(f"{field}.id", f"unknown handler; known: {', '.join(PAYMENT_HANDLERS)}")
             continue
         if handler_id in seen:
@@ -206,6 +221,12 @@ def normalized_hostname(value) -> str | None:
     return hostname
 
 
+def service_hostname() -> str | None:
+    """The hostname of UCP_PUBLIC_BASE_URL, which no org may claim. Known limit: without that
+    setting the service cannot tell its own hostname from an org's, so none is reserved."""
+    return (urlsplit(settings.UCP_PUBLIC_BASE_URL).hostname or "").rstrip(".") or None
+
+
 def parse_hostnames(value, problems: FieldErrors) -> list[str] | None:
     if not isinstance(value, list) or len(value) > MAX_HOSTNAMES:
         problems.add("hostnames", f"must be a list of at most {MAX_HOSTNAMES} hostnames")
@@ -217,6 +238,10 @@ def parse_hostnames(value, problems: FieldErrors) -> list[str] | None:
             problems.add(
                 f"hostnames[{index}]", "must be a DNS hostname such as shop.example.com (no port)"
             )
+        elif hostname == service_hostname():
+            # Claiming it would make the service's own root profile serve this org, not the
+            # default org, to every platform that discovers the service there.
+            problems.add(f"hostnames[{index}]", "is the service's own hostname")
         elif hostname in parsed:
             problems.add(f"hostnames[{index}]", "is listed twice")
         else:

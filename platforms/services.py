@@ -188,6 +188,8 @@ def platform_authenticate(*, client_id, client_secret) -> Platform:
     """The active platform these credentials belong to; Unauthorized otherwise."""
     if not isinstance(client_id, str) or not isinstance(client_secret, str) or not client_id:
         raise errors.Unauthorized("client_id and client_secret are required.")
+    if "\x00" in client_id:  # from HTTP Basic; PostgreSQL refuses NUL even in a query parameter
+        raise errors.Unauthorized("The client credentials are invalid or revoked.")
 
     platform = (
         Platform.objects.select_related("org", "application")

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "platforms",
     "identity",
     "checkout",
+    "checkout.rest",
     "orders",
     "webhooks",
 ]
@@ -247,6 +248,11 @@ UCP_IDEMPOTENCY_TTL = timedelta(hours=env.int("UCP_IDEMPOTENCY_TTL_HOURS", defau
 UCP_IDEMPOTENCY_LOCK_SECONDS = env.int("UCP_IDEMPOTENCY_LOCK_SECONDS", default=60)
 UCP_IDEMPOTENCY_WAIT_SECONDS = env.float("UCP_IDEMPOTENCY_WAIT_SECONDS", default=5.0)
 UCP_WEBHOOK_ALLOW_PRIVATE = env.bool("UCP_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Platform profiles named in UCP-Agent may sit on private/loopback hosts and plain HTTP
+# (development, the conformance suite); off in production.
+UCP_AGENT_PROFILE_ALLOW_PRIVATE = env.bool(
+    "UCP_AGENT_PROFILE_ALLOW_PRIVATE", default=UCP_WEBHOOK_ALLOW_PRIVATE
+)
 UCP_DEFAULT_ORGCODE = env.str("UCP_DEFAULT_ORGCODE", default="DEMO")
 UCP_PUBLIC_BASE_URL = env.str("UCP_PUBLIC_BASE_URL", default="")
 # Request bodies larger than this are refused before parsing (bytes).

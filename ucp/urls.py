@@ -35,4 +35,6 @@ urlpatterns = [
     path(".well-known/ucp/<str:version>", leaf_profile_view, name="profile-leaf"),
     # Standard OAuth surfaces of each org's issuer (RFC 8414 / 6749 / 7009, browser authorize).
     path("", include("identity.oauth_urls")),
+    # The standard UCP REST binding (and its root-level routes); last, so the routes above win.
+    path("", include("checkout.rest.urls")),
 ]

@@ -4,6 +4,9 @@ import threading
 
 from django.db import connection
 
+from checkout.pricing import DestinationRequest, FulfillmentRequest, RequestedLine
+from checkout.services import checkout_complete, checkout_create
+
 BUYER = {"email": "john.doe@example.com", "first_name": "John", "last_name": "Doe"}
 US_ADDRESS = {
     "street_address": "123 Main St",
@@ -31,6 +34,26 @@ FAILING_CARD = {
     "id": "instr_fail",
     "credential": {"type": "token", "token": "fail_token"},
 }
+
+
+# Service-level twin of `shipping(option_id="std-ship")`: an org with shipping rates (every
+# org with the flower_shop catalog) only completes a session that has a destination and a
+# selected option.
+US_STANDARD_SHIPPING = FulfillmentRequest(
+    destinations=(DestinationRequest(address=US_ADDRESS),), selected_option_id="std-ship"
+)
+
+
+def place_order(platform, *, item="bouquet_roses", quantity=1, buyer=BUYER):
+    """Creates and completes a shippable session on `platform` through the services (payment
+    handler `none`, the default when the org configures none); returns the order."""
+    session = checkout_create(
+        platform=platform,
+        lines=[RequestedLine(item_id=item, quantity=quantity)],
+        buyer=buyer,
+        fulfillment=US_STANDARD_SHIPPING,
+    )
+    return checkout_complete(session=session).order
 
 
 def cart(*lines, **extra) -> dict:

@@ -8,11 +8,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from checkout.pricing import RequestedLine
-from checkout.services import checkout_cancel, checkout_complete, checkout_create
+from checkout.services import checkout_cancel, checkout_create
 from orders import services
 from orders.models import OrderStatus
-from orgconfig.models import AuditEntry
+from orgconfig.models import AuditEntry, Membership, Role
 from platforms.services import platform_register
+from tests.checkout.support import place_order
 from webhooks.models import WebhookEvent
 
 BUYER = {"email": "jane@example.com"}
@@ -26,10 +27,7 @@ def platform(flower_shop):
 
 @pytest.fixture
 def order(platform):
-    session = checkout_create(
-        platform=platform, lines=[RequestedLine(item_id="bouquet_roses", quantity=2)], buyer=BUYER
-    )
-    return checkout_complete(session=session).order
+    return place_order(platform, item="bouquet_roses", quantity=2, buyer=BUYER)
 
 
 def events(event_type):
@@ -138,17 +136,48 @@ def test_mark_order_command(order, other_org, capsys):
 
 
 def test_admin_actions_move_orders_and_emit(order, client):
-    user = get_user_model().objects.create_superuser("root", "root@example.com", "pw-12345678")
+    user = get_user_model().objects.create_user(
+        "shipper", "shipper@example.com", "pw-12345678", is_staff=True
+    )
+    Membership.objects.create(org=order.org, user=user, role=Role.UCP_ADMIN)
     client.force_login(user)
+
+    asked = client.post(
+        "/admin/orders/order/", {"action": "mark_shipped", "_selected_action": [order.pk]}
+    )
+
+    assert asked.status_code == 200
+    assert b'name="tracking_number"' in asked.content
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+    assert events("order.shipped") == []
 
     response = client.post(
         "/admin/orders/order/",
-        {"action": "mark_shipped", "_selected_action": [order.pk]},
+        {
+            "action": "mark_shipped",
+            "apply": "1",
+            "_selected_action": [order.pk],
+            "carrier": "UPS",
+            "tracking_number": "1Z77",
+            "tracking_url": "https://t.example/1Z77",
+        },
         follow=True,
     )
 
     assert response.status_code == 200
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
-    assert len(events("order.shipped")) == 1
+    (shipped,) = events("order.shipped")
+    assert shipped.payload["fulfillment"]["events"][0]["tracking_number"] == "1Z77"
     assert AuditEntry.objects.get(action="order.shipped").actor == f"user:{user.pk}"
+
+    client.post(
+        "/admin/orders/order/",
+        {"action": "mark_delivered", "_selected_action": [order.pk]},
+        follow=True,
+    )
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DELIVERED
+    assert len(events("order.delivered")) == 1

@@ -3,9 +3,8 @@
 import pytest
 from django.db import connection
 
-from checkout.pricing import RequestedLine
-from checkout.services import checkout_complete, checkout_create
 from platforms.services import platform_register
+from tests.checkout.support import place_order
 from tests.webhooks.support import CeleryWorker, Receiver
 from ucp.celery import app as celery_app
 from webhooks import services as webhook_services
@@ -44,11 +43,7 @@ def subscribe(org, url, *, caption="Agent", event_filters=None, ucp_version=None
 
 
 def make_order(platform, item="bouquet_roses"):
-    session = checkout_create(
-        platform=platform, lines=[RequestedLine(item_id=item, quantity=1)], buyer=BUYER
-    )
-    session = checkout_complete(session=session)
-    return session.order
+    return place_order(platform, item=item, buyer=BUYER)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from orders.models import Order
+from tests.checkout.support import shipping
 from tests.webhooks.conftest import make_order, subscribe
 from tests.webhooks.support import Receiver, Reply, free_port, wait_until
 from tests.webhooks.verify import verify_rfc9421, verify_standard_webhook
@@ -252,7 +253,11 @@ def test_checkout_to_shipped_through_the_api_and_the_command(
     buyer = {"email": "jane@example.com"}
     created = as_platform.post(
         "checkout/create",
-        {"line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 2}], "buyer": buyer},
+        {
+            "line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 2}],
+            "buyer": buyer,
+            **shipping(option_id="std-ship"),
+        },
     ).json()["data"]
     completed = as_platform.post(
         "checkout/complete", {"checkout_guid": created["checkout_guid"]}

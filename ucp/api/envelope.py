@@ -96,4 +96,9 @@ class EnvelopeRenderer(JSONRenderer):
         else:
             body = success_body(request, data, getattr(response, "revision", None))
 
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        try:
+            return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            # A string UTF-8 cannot hold (an unpaired surrogate echoed from input): escaped
+            # JSON is still valid JSON.
+            return json.dumps(body, separators=(",", ":")).encode()

@@ -59,7 +59,8 @@ def to_service_error(exc) -> errors.ServiceError | None:
         return invalid_input_from_fields(flatten_field_errors(as_serializer_error(exc)))
     if isinstance(exc, drf.ParseError):
         return errors.InvalidInput(
-            "The request body is not valid JSON.", details={"parse": str(exc.detail)}
+            "The request body is not valid JSON.",
+            details={"fields": {"body": ["is not valid JSON"]}, "parse": str(exc.detail)},
         )
     if isinstance(exc, RequestDataTooBig):
         return errors.PayloadTooLarge()

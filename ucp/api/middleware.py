@@ -11,6 +11,8 @@ import time
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404, JsonResponse
 
 from ucp.api.envelope import API_PREFIX, error_response
 from ucp.logging import request_context
@@ -35,6 +37,20 @@ FALLBACK_ERRORS = {
 def incoming_request_id(request) -> str:
     supplied = request.headers.get("X-Request-Id", "")
     return supplied if REQUEST_ID_PATTERN.match(supplied) else uuid.uuid4().hex
+
+
+def is_plain_json_path(path: str) -> bool:
+    """Profile, OAuth metadata and OAuth endpoints outside /ucp/ are machine surfaces too: their
+    errors are JSON in their own plain shape. The browser authorization page stays HTML."""
+    return path.startswith(("/.well-known/", "/oauth/")) and not path.rstrip("/").endswith(
+        "/authorize"
+    )
+
+
+def plain_error_response(status: int) -> JsonResponse:
+    code, message = FALLBACK_ERRORS.get(status, FALLBACK_ERRORS[500])
+    status = status if status in FALLBACK_ERRORS else 500
+    return JsonResponse({"error": code.replace("-", "_"), "message": message}, status=status)
 
 
 def is_enveloped_path(path: str) -> bool:
@@ -79,6 +95,11 @@ class RequestContextMiddleware:
         )
 
     def process_exception(self, request, exception):
+        if is_plain_json_path(request.path):
+            if isinstance(exception, (Http404, PermissionDenied, SuspiciousOperation)):
+                return None  # Django answers these with a 4xx, which ensure_json_error shapes
+            logger.exception("Unhandled error in a protocol view")
+            return plain_error_response(500)
         if not is_enveloped_path(request.path):
             return None
         logger.exception("Unhandled error outside the API views")
@@ -86,9 +107,16 @@ class RequestContextMiddleware:
         return error_response(request, error_code=code, http_status=500, message=message)
 
     def ensure_json_error(self, request, response):
-        if not is_enveloped_path(request.path) or response.status_code < 400:
+        if response.status_code < 400:
             return response
         if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if is_plain_json_path(request.path):
+            plain = plain_error_response(response.status_code)
+            if response.has_header("Allow"):
+                plain["Allow"] = response["Allow"]
+            return plain
+        if not is_enveloped_path(request.path):
             return response
         code, message = FALLBACK_ERRORS.get(response.status_code, FALLBACK_ERRORS[500])
         status = response.status_code if response.status_code in FALLBACK_ERRORS else 500

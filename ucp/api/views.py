@@ -43,7 +43,7 @@ class SeedApiView(APIView):
         if hasattr(data, "dict"):
             data = data.dict()
         if not isinstance(data, dict):
-            raise errors.InvalidInput("The request body must be a JSON object.")
+            raise errors.InvalidInput.for_field("body", "must be a JSON object")
         return data
 
 

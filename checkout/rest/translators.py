@@ -1,0 +1,350 @@
+"""Between UCP's request and response shapes (both versions) and the checkout service.
+
+Requests are read liberally: unknown and response-only fields (`id`, `currency`, item `title`,
+`payment.handlers`) are accepted and ignored, and only what the business acts on is validated.
+Responses are built per version: 2026-01-11 has capability arrays, `payment.handlers` and
+positive discount totals; 2026-04-08 has capability maps, `ucp.payment_handlers` and negative
+discount totals.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from rest_framework import serializers
+
+from checkout.api import BuyerInput, LineItemInput
+from checkout.models import CheckoutSession, CheckoutStatus
+from checkout.pricing import RequestedLine
+from checkout.rest.handlers import payment_handlers_for
+from checkout.rest.negotiation import ORDER, Negotiated
+from ucp import errors
+
+MAX_LINE_ITEMS = 250
+NEGATIVE_IN_2026_04 = {"discount", "items_discount"}
+CONSENT_FIELDS = ("analytics", "preferences", "marketing", "sale_of_data")
+
+
+class ConsentInput(serializers.Serializer):
+    analytics = serializers.BooleanField(required=False)
+    preferences = serializers.BooleanField(required=False)
+    marketing = serializers.BooleanField(required=False)
+    sale_of_data = serializers.BooleanField(required=False)
+
+
+class UcpBuyerInput(BuyerInput):
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=400)
+    consent = ConsentInput(required=False)
+
+
+class UcpCartInput(serializers.Serializer):
+    line_items = serializers.ListField(
+        child=LineItemInput(), allow_empty=False, max_length=MAX_LINE_ITEMS
+    )
+    buyer = UcpBuyerInput(required=False, allow_null=True)
+    fulfillment = serializers.DictField(required=False, allow_null=True)
+    discounts = serializers.DictField(required=False, allow_null=True)
+    payment = serializers.DictField(required=False, allow_null=True)
+
+
+@dataclass
+class CheckoutInput:
+    """Everything a create or a full-replacement update asks for. PUT replaces: what is absent
+    here is cleared (buyer, fulfillment, discount codes), never kept from before."""
+
+    lines: list[RequestedLine]
+    buyer: dict
+    fulfillment: dict | None = None
+    discount_codes: list[str] = field(default_factory=list)
+    payment_instruments: list[dict] = field(default_factory=list)
+
+
+def validated_body(serializer_class, body) -> dict:
+    if not isinstance(body, dict):
+        raise errors.InvalidInput("The request body must be a JSON object.")
+    serializer = serializer_class(data=body)
+    if not serializer.is_valid():
+        fields = {name: [str(p) for p in problems] for name, problems in flat(serializer.errors)}
+        first = next(iter(fields.items()), ("body", ["invalid"]))
+        raise errors.InvalidInput(f"{first[0]}: {first[1][0]}", details={"fields": fields})
+    return serializer.validated_data
+
+
+def flat(tree, prefix=""):
+    """DRF's nested error tree as (`line_items[0].quantity`, [problems]) pairs."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            name = (
+                f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else key
+            )
+            yield from flat(value, name)
+    elif (
+        isinstance(tree, list) and tree and not isinstance(tree[0], (str, serializers.ErrorDetail))
+    ):
+        for index, value in enumerate(tree):
+            yield from flat(value, f"{prefix}[{index}]")
+    else:
+        yield prefix or "body", tree if isinstance(tree, list) else [tree]
+
+
+def buyer_from(data: dict) -> dict:
+    buyer = dict(data.get("buyer") or {})
+    if "consent" in buyer:
+        buyer["consent"] = dict(buyer["consent"])
+    return buyer
+
+
+def instruments_from(body: dict, negotiated: Negotiated) -> list[dict]:
+    """The instrument(s) a complete (or an update) carries, in either version's shape."""
+    if isinstance(body.get("payment_data"), dict):
+        return [body["payment_data"]]
+    payment = body.get("payment") if isinstance(body.get("payment"), dict) else {}
+    instruments = [i for i in payment.get("instruments") or [] if isinstance(i, dict)]
+    selected = payment.get("selected_instrument_id")
+    chosen = [i for i in instruments if i.get("selected") or (selected and i.get("id") == selected)]
+    return chosen or instruments
+
+
+def checkout_input_from(body, negotiated: Negotiated) -> CheckoutInput:
+    data = validated_body(UcpCartInput, body)
+    discounts = data.get("discounts") or {}
+    codes = discounts.get("codes") or []
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise errors.InvalidInput.for_field("discounts.codes", "must be a list of strings")
+    return CheckoutInput(
+        lines=[
+            RequestedLine(
+                item_id=line["item"]["id"], quantity=line["quantity"], line_id=line.get("id")
+            )
+            for line in data["line_items"]
+        ],
+        buyer=buyer_from(data),
+        fulfillment=data.get("fulfillment"),
+        discount_codes=codes,
+        payment_instruments=instruments_from(body, negotiated),
+    )
+
+
+def signed_totals(totals: list[dict], version_is_legacy: bool) -> list[dict]:
+    """Discount entries are positive (subtracted) in 2026-01-11 and negative in 2026-04-08."""
+    shaped = []
+    for entry in totals or []:
+        entry = dict(entry)
+        if entry.get("type") in NEGATIVE_IN_2026_04:
+            entry["amount"] = abs(entry["amount"]) if version_is_legacy else -abs(entry["amount"])
+        shaped.append(entry)
+    return shaped
+
+
+def shaped_tree(value, version_is_legacy: bool):
+    """An extension object (fulfillment, discounts) with every nested `totals` list signed for
+    the version and JSON nulls dropped (the schemas type optional fields, never as null)."""
+    if isinstance(value, dict):
+        return {
+            key: signed_totals(item, version_is_legacy)
+            if key == "totals" and isinstance(item, list)
+            else shaped_tree(item, version_is_legacy)
+            for key, item in value.items()
+            if item is not None
+        }
+    if isinstance(value, list):
+        return [shaped_tree(item, version_is_legacy) for item in value]
+    return value
+
+
+def capability_block(names, negotiated: Negotiated) -> list | dict:
+    if negotiated.legacy:
+        return [{"name": name, "version": negotiated.version} for name in names]
+    return {name: [{"version": negotiated.version}] for name in names}
+
+
+def ucp_block(negotiated: Negotiated, org, *, for_order: bool = False) -> dict:
+    names = [ORDER] if for_order else [n for n in negotiated.capabilities if n != ORDER]
+    block = {"version": negotiated.version, "capabilities": capability_block(names, negotiated)}
+    if not for_order and not negotiated.legacy:
+        block["payment_handlers"] = payment_handlers_for(org, negotiated.version)
+    return block
+
+
+def public_base(request) -> str:
+    return (settings.UCP_PUBLIC_BASE_URL or request.build_absolute_uri("/")).rstrip("/")
+
+
+def order_permalink(request, org, order_guid) -> str:
+    return f"{public_base(request)}/ucp/rest/{org.orgcode}/orders/{order_guid}"
+
+
+# Well-known codes renamed between the releases.
+CODES_2026_04 = {"payment_declined": "payment_failed"}
+CODES_2026_01 = {"payment_failed": "payment_declined"}
+
+
+def message_for(message: dict, negotiated: Negotiated) -> dict:
+    shaped = {k: v for k, v in message.items() if v not in (None, "")}
+    renames = CODES_2026_01 if negotiated.legacy else CODES_2026_04
+    if shaped.get("code") in renames:
+        shaped["code"] = renames[shaped["code"]]
+    if shaped.get("type") != "error":
+        shaped.pop("severity", None)
+    return shaped
+
+
+def line_item_out(line: dict, legacy: bool) -> dict:
+    item = line["item"]
+    shaped_item = {"id": item["id"], "title": item["title"], "price": item["price"]}
+    if item.get("image_url"):
+        shaped_item["image_url"] = item["image_url"]
+    return {
+        "id": line["id"],
+        "item": shaped_item,
+        "quantity": line["quantity"],
+        "totals": signed_totals(line.get("totals") or [], legacy),
+    }
+
+
+def session_extension(session, name: str):
+    """Fields the checkout service adds for its extensions (fulfillment, discounts, payment),
+    already in UCP's vocabulary; absent until that service stores them."""
+    value = getattr(session, name, None)
+    return value if value not in (None, {}, []) else None
+
+
+def checkout_out(session: CheckoutSession, negotiated: Negotiated, request) -> dict:
+    org = session.org
+    legacy = negotiated.legacy
+    body = {
+        "ucp": ucp_block(negotiated, org),
+        "id": str(session.guid),
+        "line_items": [line_item_out(line, legacy) for line in session.line_items],
+        "status": session.status,
+        "currency": session.currency,
+        "totals": signed_totals(session.totals, legacy),
+        "messages": [message_for(m, negotiated) for m in session.messages or []],
+        "links": org_links(org),
+        "expires_at": session.expires_at.isoformat().replace("+00:00", "Z"),
+    }
+    if session.buyer:
+        body["buyer"] = buyer_out(session.buyer, legacy)
+
+    payment = dict(session_extension(session, "payment") or {})
+    payment.pop("credential", None)
+    if legacy:
+        payment["handlers"] = payment_handlers_for(org, negotiated.version)
+        payment.setdefault("instruments", [])
+        body["payment"] = payment
+    elif payment.get("instruments"):
+        body["payment"] = {"instruments": payment["instruments"]}
+
+    for extension in ("fulfillment", "discounts"):
+        value = session_extension(session, extension)
+        if value is not None:
+            body[extension] = shaped_tree(value, legacy)
+    if extension_discounts := body.get("discounts"):
+        body["discounts"] = discounts_out(extension_discounts)
+
+    if session.status == CheckoutStatus.COMPLETED and hasattr(session, "order"):
+        body["order"] = {
+            "id": str(session.order.guid),
+            "permalink_url": order_permalink(request, org, session.order.guid),
+        }
+    return body
+
+
+def discounts_out(discounts: dict) -> dict:
+    shaped = dict(discounts)
+    shaped["applied"] = [
+        {**applied, "amount": abs(applied.get("amount", 0))}
+        for applied in discounts.get("applied") or []
+    ]
+    return shaped
+
+
+def buyer_out(buyer: dict, legacy: bool) -> dict:
+    shaped = {k: v for k, v in buyer.items() if v not in (None, "")}
+    if not legacy:
+        shaped.pop("full_name", None)
+    return shaped
+
+
+def org_links(org) -> list[dict]:
+    """Policy links from the org config (terms, privacy, refunds, shipping)."""
+    from orgconfig.selectors import policy_links
+
+    return [link for link in policy_links(org=org) if link.get("url")]
+
+
+def order_line_out(line, legacy: bool) -> dict:
+    quantity = {"total": line.quantity, "fulfilled": 0}
+    if not legacy:
+        quantity["original"] = line.quantity
+    return {
+        "id": line.line_id,
+        "item": {"id": line.item_id, "title": line.title, "price": line.unit_price},
+        "quantity": quantity,
+        "totals": signed_totals(line.totals, legacy),
+        "status": "processing",
+    }
+
+
+def expectations_of(order) -> list[dict]:
+    """One expectation per fulfillment method with a chosen destination and option: what the
+    buyer was promised at checkout (the checkout service stores the fulfillment it priced)."""
+    fulfillment = getattr(order, "fulfillment", None) or {}
+    quantities = {line.line_id: line.quantity for line in order.lines.all()}
+    expectations = []
+    for index, method in enumerate(fulfillment.get("methods") or []):
+        destination = next(
+            (
+                d
+                for d in method.get("destinations") or []
+                if d.get("id") == method.get("selected_destination_id")
+            ),
+            None,
+        )
+        groups = method.get("groups") or []
+        option = next(
+            (
+                o
+                for g in groups
+                for o in g.get("options") or []
+                if o.get("id") == g.get("selected_option_id")
+            ),
+            None,
+        )
+        if destination is None or option is None:
+            continue
+        line_ids = method.get("line_item_ids") or list(quantities)
+        expectations.append(
+            {
+                "id": f"exp_{index + 1}",
+                "line_items": [
+                    {"id": line_id, "quantity": quantities[line_id]}
+                    for line_id in line_ids
+                    if line_id in quantities
+                ],
+                "method_type": method.get("type", "shipping"),
+                "destination": {k: v for k, v in destination.items() if v is not None},
+                "description": option.get("title", ""),
+            }
+        )
+    return expectations
+
+
+def events_of(order) -> list[dict]:
+    """The fulfillment events the order service recorded (shipped, delivered, canceled)."""
+    return list(order.fulfillment_events)
+
+
+def order_out(order, negotiated: Negotiated, request) -> dict:
+    legacy = negotiated.legacy
+    body = {
+        "ucp": ucp_block(negotiated, order.org, for_order=True),
+        "id": str(order.guid),
+        "checkout_id": str(order.checkout_session.guid),
+        "permalink_url": order_permalink(request, order.org, order.guid),
+        "line_items": [order_line_out(line, legacy) for line in order.lines.all()],
+        "fulfillment": {"expectations": expectations_of(order), "events": events_of(order)},
+        "totals": signed_totals(order.totals, legacy),
+    }
+    if not legacy:
+        body["currency"] = order.currency
+    return body
