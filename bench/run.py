@@ -56,6 +56,25 @@ CART = [
     {"item": {"id": "bouquet_tulips"}, "quantity": 1},
 ]
 BUYER = {"email": "bench@example.com", "first_name": "Ada", "last_name": "Bench"}
+# Standard shipping to one address: with buyer and cart, a session is ready to complete.
+FULFILLMENT = {
+    "methods": [
+        {
+            "type": "shipping",
+            "destinations": [
+                {
+                    "street_address": "1 Bench St",
+                    "address_locality": "Springfield",
+                    "address_region": "IL",
+                    "postal_code": "62704",
+                    "address_country": "US",
+                }
+            ],
+            "groups": [{"selected_option_id": "std-ship"}],
+        }
+    ]
+}
+BENCH_ORGCODE = "BENCH"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,7 +226,9 @@ def ceiling(ctx, i, w):
 
 def checkout_create(ctx, i, w):
     return post(
-        ctx, "/ucp/checkout/create", {**ctx.platform_body, "line_items": CART, "buyer": BUYER}
+        ctx,
+        "/ucp/checkout/create",
+        {**ctx.platform_body, "line_items": CART, "buyer": BUYER, "fulfillment": FULFILLMENT},
     )
 
 
@@ -230,6 +251,8 @@ def checkout_update(ctx, i, w):
         "checkout_guid": guid,
         "expected_revision": ctx.revisions.get(guid, 1),
         "line_items": cart,
+        "buyer": BUYER,
+        "fulfillment": FULFILLMENT,
     }
     return post(ctx, "/ucp/checkout/update", body)
 
@@ -250,21 +273,26 @@ def profile_get(ctx, i, w):
     return Call("GET", f"{ctx.base}/ucp/.well-known/ucp?orgcode={ctx.credentials['orgcode']}")
 
 
+def root_profile_get(ctx, i, w):
+    # The plain profile at the site root, as platforms discover it: the bench org is the
+    # deployment's default org (service_env), so the host alone leads to it.
+    return Call("GET", f"{ctx.base}/.well-known/ucp")
+
+
 def identity_authorize(ctx, i, w):
-    body = {"platform_guid": ctx.credentials["platform_guid"], "customer_id": "cust_1"}
+    # One seeded customer per code (bench/seed.py), so that exchanges do not queue on one link.
+    customer = f"bench_cust_{i % ctx.credentials['customers']}"
+    body = {"platform_guid": ctx.credentials["platform_guid"], "customer_guid": customer}
     return post(ctx, "/ucp/identity/authorize", body, ctx.admin_headers)
 
 
 async def issue_auth_codes(ctx: Context, client: httpx.AsyncClient, total: int) -> int:
-    """Token exchange spends one code per call, so the codes are issued (untimed) first.
-
-    Known limit: the authorize body and the `code` field of its answer are the shapes the seed
-    reference suggests; if identity/ settles on others, adjust identity_authorize and this.
-    """
+    """Token exchange spends one code per call, so the codes are issued (untimed) first:
+    `POST /ucp/identity/authorize` answers 201 with `data.code` (identity/README.md)."""
     for index in range(total):
         call = identity_authorize(ctx, index, 0)
         response = await client.post(call.url, json=call.json, headers=call.headers)
-        if response.status_code not in (200, 201):
+        if response.status_code != 201:
             print(f"  identity/authorize answered {response.status_code}: {response.text[:200]}")
             break
         ctx.auth_codes.append(response.json()["data"]["code"])
@@ -291,8 +319,10 @@ ROWS = [
         checkout_complete,
         capacity=lambda ctx: max(0, len(ctx.sessions) - ctx.concurrency),
     ),
-    Row("profile GET", profile_get, probe=profile_get),
-    Row("token exchange", token_exchange, probe=identity_authorize, prepare=issue_auth_codes),
+    Row("profile GET (envelope)", profile_get, probe=profile_get),
+    Row("profile GET (site root)", root_profile_get, probe=root_profile_get),
+    # No probe: a probe authorize would spend the first customer's link before the timed codes.
+    Row("token exchange", token_exchange, prepare=issue_auth_codes),
 ]
 CEILING = ROWS[0].name
 
@@ -574,6 +604,11 @@ def service_env(args: argparse.Namespace) -> dict:
         "DEBUG": "false",
         "LOG_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT),
+        # The site-root profile row reaches the bench org through the default org.
+        "UCP_DEFAULT_ORGCODE": BENCH_ORGCODE,
+        # One bench platform exchanges every code: the per-client limit (60/m in production)
+        # would turn the row into a count of 429s. The limiter still runs and counts each call.
+        "UCP_OAUTH_TOKEN_RATE": "1000000/m",
     }
     return env
 
@@ -582,7 +617,12 @@ def start_ours(args, procs: Processes, env: dict) -> dict:
     python = sys.executable
     run_checked([python, "manage.py", "migrate", "--noinput", "-v0"], env, ROOT, "migrate")
     credentials = json.loads(
-        run_checked([python, "bench/seed.py", "--data", str(args.data)], env, ROOT, "seed")
+        run_checked(
+            [python, "bench/seed.py", "--data", str(args.data), "--orgcode", BENCH_ORGCODE],
+            env,
+            ROOT,
+            "seed",
+        )
     )
     procs.start(
         "celery",

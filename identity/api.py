@@ -1,5 +1,6 @@
 """Seed routes `/ucp/identity/*`, in the envelope."""
 
+from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 from rest_framework import serializers
 
 from identity import oauth, selectors, services
@@ -15,6 +16,19 @@ from ucp.api.views import AdminApiView, AdminReadApiView, SeedApiView, envelope,
 class OAuthFailure(errors.ServiceError):
     """An OAuth error from the token or revocation endpoint, in the envelope: `invalid_grant`
     becomes `invalid-grant`, with the RFC's own code kept in the details."""
+
+    # Every code an instance can carry, for the OpenAPI error enum (ucp/api/schema.py).
+    possible_error_codes = tuple(
+        sorted(
+            {
+                error.error.replace("_", "-")
+                for error in vars(oauth_errors).values()
+                if isinstance(error, type)
+                and issubclass(error, oauth_errors.OAuth2Error)
+                and getattr(error, "error", None)
+            }
+        )
+    )
 
     def __init__(self, result: oauth.OAuthResult):
         self.http_status = result.status
@@ -49,8 +63,8 @@ class LinkOutput(serializers.Serializer):
     scope = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-    activated_at = serializers.DateTimeField()
-    revoked_at = serializers.DateTimeField()
+    activated_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
 
 
 class AuthorizeInput(serializers.Serializer):

@@ -1,12 +1,13 @@
 """Reads for orgs, memberships and the UCP config."""
 
-from orgconfig.models import Membership, Org, OrgHostname, OrgSettings, UcpConfig
+from orgconfig.models import Membership, Org, OrgHostname, OrgSettings, UcpConfig, orgcode_validator
 from orgconfig.signing import signing_keys_listed
 
 
 def org_get_active(*, orgcode: str) -> Org | None:
-    # A NUL cannot be in any orgcode, and PostgreSQL refuses it even in a query parameter.
-    if not isinstance(orgcode, str) or "\x00" in orgcode:
+    # Orgcodes arrive from query strings and headers: anything that cannot be one (a NUL, which
+    # PostgreSQL refuses in text, included) names no org, without a query.
+    if not isinstance(orgcode, str) or not orgcode_validator.regex.fullmatch(orgcode):
         return None
     return Org.objects.filter(orgcode=orgcode, is_active=True).first()
 

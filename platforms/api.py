@@ -20,9 +20,9 @@ class PlatformOutput(serializers.Serializer):
     revision = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-    secret_rotated_at = serializers.DateTimeField()
-    previous_secret_valid_until = serializers.DateTimeField()
-    revoked_at = serializers.DateTimeField()
+    secret_rotated_at = serializers.DateTimeField(allow_null=True)
+    previous_secret_valid_until = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
 
     def get_status(self, platform: Platform) -> str:
         return "active" if platform.is_active else "revoked"

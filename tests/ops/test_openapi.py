@@ -4,10 +4,12 @@ YAML and an offline Swagger UI."""
 import re
 
 import yaml
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.views import APIView
+
+from ucp.api.views import SeedApiView, envelope
 
 
 def seed_paths() -> set[str]:
@@ -114,3 +116,73 @@ def test_swagger_ui_is_served_offline(client, db):
         response = client.get(asset)
         assert response.status_code == 200, asset
         b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_generation_has_no_warnings():
+    # The test form of `manage.py spectacular --validate --fail-on-warn`.
+    GENERATOR_STATS.reset()
+    SchemaGenerator().get_schema(request=None, public=True)
+
+    assert not GENERATOR_STATS._warn_cache, list(GENERATOR_STATS._warn_cache)
+
+
+def test_a_view_that_declares_nothing_gets_a_free_form_body_and_a_warning():
+    class UndeclaredApi(SeedApiView):
+        def post(self, request):
+            return envelope({})
+
+    GENERATOR_STATS.reset()
+    schema = SchemaGenerator(patterns=[path("ucp/undeclared", UndeclaredApi.as_view())]).get_schema(
+        request=None, public=True
+    )
+
+    operation = schema["paths"]["/ucp/undeclared"]["post"]
+    assert operation["requestBody"]["content"] == {
+        "application/json": {"schema": {"type": "object", "additionalProperties": {}}}
+    }
+    data = operation["responses"]["200"]["content"]["application/json"]["schema"]["allOf"][1]
+    assert data["properties"]["data"] == {"type": "object", "additionalProperties": {}}
+    warnings = " ".join(GENERATOR_STATS._warn_cache)
+    assert "POST /ucp/undeclared declares no request body" in warnings
+
+
+def test_identity_and_config_routes_are_described(client, db):
+    schema = client.get("/api/schema.json").json()
+    paths, components = schema["paths"], schema["components"]["schemas"]
+
+    userinfo = paths["/ucp/identity/userinfo"]
+    assert userinfo["post"]["operationId"] == "identity_userinfo"
+    assert userinfo["get"]["operationId"] == "identity_userinfo_get"
+    assert userinfo["post"]["security"] == [{"CustomerBearer": []}]
+    assert schema["components"]["securitySchemes"]["CustomerBearer"]["scheme"] == "bearer"
+    assert "requestBody" not in userinfo["post"]
+
+    token = paths["/ucp/identity/token"]["post"]
+    assert token["security"] == [{"PlatformBasic": []}]
+    token_body = token["requestBody"]["content"]["application/json"]["schema"]["allOf"]
+    assert token_body == [
+        {"$ref": "#/components/schemas/IdentityTokenInput"},
+        {"$ref": "#/components/schemas/PlatformClientCredentials"},
+    ]
+    assert set(token["responses"]) == {"200", "400", "401", "429", "500"}
+    assert "invalid-grant" in components["Error"]["properties"]["error_code"]["enum"]
+
+    authorize = paths["/ucp/identity/authorize"]["post"]
+    created = authorize["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created["allOf"][1]["properties"]["data"] == {
+        "$ref": "#/components/schemas/IdentityAuthorizeOutput"
+    }
+
+    config_set = paths["/ucp/config/set"]["post"]
+    set_body = config_set["requestBody"]["content"]["application/json"]["schema"]
+    assert set_body == {"$ref": "#/components/schemas/ConfigSetInput"}
+    assert components["ConfigSetInput"]["required"] == ["expected_revision"]
+    assert "signing_keys" in components["ConfigOutput"]["required"]
+
+    for route in ("/ucp/.well-known/ucp", "/ucp/identity/.well-known/oauth-authorization-server"):
+        operation = paths[route]["get"]
+        assert operation["security"] == []
+        assert [p["name"] for p in operation["parameters"]] == ["orgcode"]
+
+    operation_ids = [op["operationId"] for item in paths.values() for op in item.values()]
+    assert len(operation_ids) == len(set(operation_ids))

@@ -4,6 +4,7 @@ Slow clients (connections that trickle bytes) need a real gunicorn and take too 
 are exercised by `python bench/run.py` (the "slow clients" line).
 """
 
+import base64
 import json
 
 import pytest
@@ -155,11 +156,52 @@ STRING_FIELDS = [
     ("checkout/get", '{"client_secret": %s, "checkout_guid": "x"}', "client_secret"),
     # Keys, not only values.
     ("checkout/create", '{"line_items": [], "buyer": {%s: "x"}}', "buyer"),
+    # Org config (admin). config/get and identity/userinfo read no body field, so have none here.
+    ("config/set", '{"expected_revision": 1, "rest_auth": %s}', "rest_auth"),
+    ("config/set", '{"expected_revision": 1, "root_profile_version": %s}', "root_profile_version"),
+    ("config/set", '{"expected_revision": 1, "hostnames": [%s]}', "hostnames[0]"),
+    ("config/set", '{"expected_revision": 1, "policy_links": {"terms_of_service": %s}}', "policy_links.terms_of_service"),  # noqa: E501
+    ("config/set", '{"expected_revision": 1, "policy_links": {%s: "https://a.example"}}', "policy_links"),  # noqa: E501
+    ("config/set", '{"expected_revision": 1, "payment_handlers": [{"id": %s}]}', "payment_handlers[0].id"),  # noqa: E501
+    ("config/set", '{"expected_revision": 1, "payment_handlers": [{"id": "mock_payment_handler", "config": {"label": %s}}]}', "payment_handlers[0].config.label"),  # noqa: E501
+    ("config/set", '{"expected_revision": 1, "webhook_defaults": {"events": [%s]}}', "webhook_defaults.events[0]"),  # noqa: E501
+    ("config/set", '{"expected_revision": 1, "capabilities": {%s: true}}', "capabilities"),
+    ("config/set", '{"expected_revision": 1, %s: 1}', "body"),
+    # Identity (admin routes).
+    ("identity/authorize", '{"platform_guid": %s, "customer_guid": "cust_1"}', "platform_guid"),
+    ("identity/authorize", '{"platform_guid": "PLATFORM_GUID", "customer_guid": %s}', "customer_guid"),  # noqa: E501
+    ("identity/authorize", '{"platform_guid": "PLATFORM_GUID", "customer_guid": "cust_1", "scope": %s}', "scope"),  # noqa: E501
+    ("identity/authorize", '{"platform_guid": "PLATFORM_GUID", "customer_guid": "cust_1", "redirect_uri": %s}', "redirect_uri"),  # noqa: E501
+    ("identity/authorize", '{"platform_guid": "PLATFORM_GUID", "customer_guid": "cust_1", "code_challenge": %s}', "code_challenge"),  # noqa: E501
+    ("identity/link/list", '{"platform_guid": %s}', "platform_guid"),
+    ("identity/link/list", '{"customer_guid": %s}', "customer_guid"),
+    ("identity/link/list", '{"status": %s}', "status"),
+    ("identity/link/list", '{"next_token": %s}', "next_token"),
+    ("identity/link/revoke", '{"link_guid": %s}', "link_guid"),
+    # Webhooks (admin).
+    ("webhook/config/get", '{"platform_guid": %s}', "platform_guid"),
+    ("webhook/config/set", '{"platform_guid": %s, "expected_revision": 1}', "platform_guid"),
+    ("webhook/config/set", '{"platform_guid": "PLATFORM_GUID", "expected_revision": 1, "callback_url": %s}', "callback_url"),  # noqa: E501
+    ("webhook/config/set", '{"platform_guid": "PLATFORM_GUID", "expected_revision": 1, "ucp_version": %s}', "ucp_version"),  # noqa: E501
+    ("webhook/config/set", '{"platform_guid": "PLATFORM_GUID", "expected_revision": 1, "event_filters": [%s]}', "event_filters[0]"),  # noqa: E501
+    ("webhook/test", '{"platform_guid": %s}', "platform_guid"),
+    # Identity (platform routes: OAuth token and revocation).
+    ("identity/token", '{"grant_type": %s, "code": "x"}', "grant_type"),
+    ("identity/token", '{"grant_type": "authorization_code", "code": %s}', "code"),
+    ("identity/token", '{"grant_type": "authorization_code", "code": "x", "redirect_uri": %s}', "redirect_uri"),  # noqa: E501
+    ("identity/token", '{"grant_type": "authorization_code", "code": "x", "code_verifier": %s}', "code_verifier"),  # noqa: E501
+    ("identity/token", '{"grant_type": "refresh_token", "refresh_token": %s}', "refresh_token"),
+    ("identity/token", '{"grant_type": "refresh_token", "refresh_token": "x", "scope": %s}', "scope"),  # noqa: E501
+    ("identity/token", '{"client_id": %s, "grant_type": "authorization_code", "code": "x"}', "client_id"),  # noqa: E501
+    ("identity/revoke", '{"token": %s}', "token"),
+    ("identity/revoke", '{"token": "x", "token_type_hint": %s}', "token_type_hint"),
 ]  # fmt: skip
+# Routes that take the platform's client credentials in the body.
+PLATFORM_BODY_ROUTES = ("checkout/", "identity/token", "identity/revoke")
 
 
 def with_credentials(route: str, template: str, platform_body: dict) -> str:
-    if not route.startswith("checkout/"):
+    if not route.startswith(PLATFORM_BODY_ROUTES):
         return template
     prefix = ", ".join(
         f'"{k}": {json.dumps(v)}' for k, v in platform_body.items() if f'"{k}"' not in template
@@ -171,8 +213,10 @@ def with_credentials(route: str, template: str, platform_body: dict) -> str:
     ("route", "template", "field"), STRING_FIELDS, ids=[f"{r}:{f}" for r, _, f in STRING_FIELDS]
 )
 def test_unicode_edge_cases_in_every_string_field(
-    api, platform_body, admin_headers, route, template, field
+    api, platform_credentials, platform_body, admin_headers, route, template, field
 ):
+    # PLATFORM_GUID: a real platform of the org, so that the other fields are the ones checked.
+    template = template.replace("PLATFORM_GUID", str(platform_credentials["platform"].guid))
     template = with_credentials(route, template, platform_body)
     sessions_before = CheckoutSession.objects.count()
     platforms_before = Platform.objects.count()
@@ -205,3 +249,86 @@ def test_nul_in_an_item_id_changes_no_stock(api, platform_body, flower_shop):
 
     stock_after = list(InventoryLevel.objects.order_by("pk").values_list("quantity", flat=True))
     assert stock_after == stock_before
+
+
+# --- query strings ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "orgcode", ["FLOWERS\x00", "\x00", "é" * 40, "FLOWERS\n"], ids=["nul", "only-nul", "long", "nl"]
+)
+@pytest.mark.parametrize(
+    "route",
+    ["/ucp/.well-known/ucp", "/ucp/identity/.well-known/oauth-authorization-server"],
+)
+def test_odd_orgcodes_in_the_query_are_not_found(api, flower_shop, route, orgcode):
+    assert_error(api.get(route, {"orgcode": orgcode}), 404, "not-found")
+
+
+@pytest.mark.parametrize("orgcode", ["FLOWERS\x00", "\x00"], ids=["nul", "only-nul"])
+def test_nul_in_the_root_profile_orgcode_is_not_found(api, flower_shop, orgcode):
+    response = api.get("/.well-known/ucp", {"orgcode": orgcode})
+
+    assert response.status_code == 404, response.content[:300]
+    assert response.json()["error"] == "not_found"
+
+
+def test_nul_in_the_orgcode_header_is_not_found(api, flower_shop, admin_headers):
+    headers = {**admin_headers, "HTTP_X_ORGCODE": "FLOWERS\x00"}
+
+    assert_error(api.post("/ucp/config/get", {}, format="json", **headers), 404, "not-found")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.well-known/ucp/2026-04-08?orgcode=%00",
+        "/.well-known/oauth-authorization-server/oauth/FLOWERS%00",
+        "/oauth/FLOWERS%00/authorize?client_id=x",
+        "/oauth/FLOWERS/authorize?response_type=code&client_id=%00&redirect_uri=https://a.example",
+        "/oauth/FLOWERS/authorize?response_type=code&client_id=x%00&state=%00",
+    ],
+)
+def test_nul_on_the_standard_surfaces_is_never_a_500(api, flower_shop, path):
+    response = api.get(path)
+
+    assert response.status_code < 500, response.content[:300]
+
+
+@pytest.mark.parametrize("route", ["token", "revoke"])
+def test_nul_in_a_form_posted_to_the_standard_token_routes_is_never_a_500(api, flower_shop, route):
+    response = api.post(
+        f"/oauth/FLOWERS/{route}",
+        "grant_type=authorization_code&code=%00&token=%00&client_id=%00&client_secret=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code < 500, response.content[:300]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "grant_type=authorization_code&code=%00&redirect_uri=%00&code_verifier=%00",
+        "grant_type=refresh_token&refresh_token=%00&scope=%00",
+        "grant_type=%00",
+        "token=%00&token_type_hint=refresh_token",
+        "token=%00&token_type_hint=%00",
+    ],
+)
+@pytest.mark.parametrize("route", ["token", "revoke"])
+def test_nul_from_an_authenticated_client_on_the_standard_routes_is_never_a_500(
+    api, platform_credentials, route, form
+):
+    client = f"{platform_credentials['client_id']}:{platform_credentials['client_secret']}"
+    basic = base64.b64encode(client.encode()).decode()
+
+    response = api.post(
+        f"/oauth/{platform_credentials['platform'].org.orgcode}/{route}",
+        form,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+
+    assert response.status_code < 500, response.content[:300]
+    assert response.status_code != 401, response.content[:300]

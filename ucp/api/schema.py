@@ -18,10 +18,11 @@ import functools
 import logging
 
 from django.utils.module_loading import import_string
+from drf_spectacular.drainage import warn
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from ucp import errors
@@ -62,6 +63,285 @@ class CheckoutChangeInput(CheckoutRefInput):
 
     class Meta:
         ref_name = "CheckoutChangeInput"
+
+
+# /ucp/config/*: the org's UCP config as admins read and write it (orgconfig.ucp_config).
+class ConfigPaymentHandler(serializers.Serializer):
+    id = serializers.CharField(help_text="A handler the service offers, e.g. mock_payment_handler.")
+    config = serializers.DictField(
+        required=False, help_text="Published to everyone: no secret-looking keys."
+    )
+
+    class Meta:
+        ref_name = "ConfigPaymentHandler"
+
+
+class ConfigWebhookDefaults(serializers.Serializer):
+    enabled = serializers.BooleanField(required=False)
+    events = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        ref_name = "ConfigWebhookDefaults"
+
+
+class ConfigSigningKey(serializers.Serializer):
+    kid = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    retired_at = serializers.DateTimeField(allow_null=True)
+    publish_until = serializers.DateTimeField(allow_null=True)
+    published = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "ConfigSigningKey"
+
+
+def config_fields(*, required: bool) -> dict:
+    """The writable config fields: optional in `/config/set` (a partial update), all present in
+    every answer."""
+    choices = import_string("orgconfig.models")
+    limits = import_string("orgconfig.ucp_config")
+    return {
+        "capabilities": serializers.DictField(
+            child=serializers.BooleanField(),
+            required=required,
+            help_text=f"Merged key by key; known: {', '.join(limits.CAPABILITIES)}.",
+        ),
+        "payment_handlers": serializers.ListField(
+            child=ConfigPaymentHandler(),
+            required=required,
+            max_length=limits.MAX_PAYMENT_HANDLERS,
+            help_text="Replaces the list, in the order platforms see it.",
+        ),
+        "policy_links": serializers.DictField(
+            child=serializers.URLField(allow_null=True),
+            required=required,
+            help_text=(
+                f"Merged key by key; known: {', '.join(limits.POLICY_LINK_TYPES)}; "
+                "an https URL, or null to remove."
+            ),
+        ),
+        "tax_rate_bps": StrictIntegerField(
+            required=required, min_value=0, max_value=limits.TAX_RATE_BPS_MAX
+        ),
+        "checkout_ttl_seconds": StrictIntegerField(
+            required=required,
+            min_value=limits.CHECKOUT_TTL_SECONDS_RANGE[0],
+            max_value=limits.CHECKOUT_TTL_SECONDS_RANGE[1],
+        ),
+        "secret_rotation_grace_seconds": StrictIntegerField(
+            required=required,
+            min_value=limits.SECRET_ROTATION_GRACE_SECONDS_RANGE[0],
+            max_value=limits.SECRET_ROTATION_GRACE_SECONDS_RANGE[1],
+        ),
+        "webhook_defaults": ConfigWebhookDefaults(required=required),
+        "rest_auth": serializers.ChoiceField(choices=choices.RestAuth.values, required=required),
+        "hostnames": serializers.ListField(
+            child=serializers.CharField(),
+            required=required,
+            max_length=limits.MAX_HOSTNAMES,
+            help_text="Replaces the list; each a DNS hostname no other org has.",
+        ),
+        "root_profile_version": serializers.ChoiceField(
+            choices=choices.ProfileVersion.values, required=required
+        ),
+    }
+
+
+@functools.cache
+def config_set_serializer():
+    fields = {
+        **config_fields(required=False),
+        "expected_revision": StrictIntegerField(
+            min_value=1, help_text="The revision you last read; 428 when missing, 409 when stale."
+        ),
+    }
+    return type(
+        "ConfigSetInput",
+        (serializers.Serializer,),
+        {**fields, "Meta": type("Meta", (), {"ref_name": "ConfigSetInput"})},
+    )
+
+
+@functools.cache
+def config_output_serializer():
+    fields = {
+        "orgcode": serializers.CharField(),
+        "revision": serializers.IntegerField(),
+        **config_fields(required=True),
+        "signing_keys": ConfigSigningKey(many=True),
+        "updated_at": serializers.DateTimeField(allow_null=True, help_text="null until set."),
+    }
+    return type(
+        "ConfigOutput",
+        (serializers.Serializer,),
+        {**fields, "Meta": type("Meta", (), {"ref_name": "ConfigOutput"})},
+    )
+
+
+# /ucp/identity/*: bodies identity/api.py reads or answers without a serializer of its own.
+class IdentityLinkRefInput(serializers.Serializer):
+    link_guid = serializers.UUIDField()
+
+    class Meta:
+        ref_name = "IdentityLinkRefInput"
+
+
+class IdentityTokenInput(serializers.Serializer):
+    grant_type = serializers.ChoiceField(choices=["authorization_code", "refresh_token"])
+    code = serializers.CharField(required=False, help_text="authorization_code: the code.")
+    redirect_uri = serializers.CharField(
+        required=False, help_text="authorization_code: when the code was bound to one."
+    )
+    code_verifier = serializers.CharField(
+        required=False, help_text="authorization_code: when the code was bound to a challenge."
+    )
+    refresh_token = serializers.CharField(required=False, help_text="refresh_token: the token.")
+    scope = serializers.CharField(required=False)
+
+    class Meta:
+        ref_name = "IdentityTokenInput"
+
+
+class IdentityTokenOutput(serializers.Serializer):
+    access_token = serializers.CharField()
+    token_type = serializers.CharField(help_text="Bearer")
+    expires_in = serializers.IntegerField()
+    refresh_token = serializers.CharField(required=False)
+    scope = serializers.CharField(required=False)
+
+    class Meta:
+        ref_name = "IdentityTokenOutput"
+
+
+class IdentityRevokeInput(serializers.Serializer):
+    token = serializers.CharField()
+    token_type_hint = serializers.ChoiceField(
+        choices=["access_token", "refresh_token"], required=False
+    )
+
+    class Meta:
+        ref_name = "IdentityRevokeInput"
+
+
+class IdentityRevokeOutput(serializers.Serializer):
+    revoked = serializers.BooleanField(help_text="Always true: unknown tokens answer success too.")
+
+    class Meta:
+        ref_name = "IdentityRevokeOutput"
+
+
+class IdentityAddress(serializers.Serializer):
+    id = serializers.CharField()
+    street_address = serializers.CharField()
+    address_locality = serializers.CharField()
+    address_region = serializers.CharField()
+    postal_code = serializers.CharField()
+    address_country = serializers.CharField()
+
+    class Meta:
+        ref_name = "IdentityAddress"
+
+
+class IdentityUserinfoOutput(serializers.Serializer):
+    customer_guid = serializers.CharField()
+    scope = serializers.CharField(help_text="The token's scopes, space-separated.")
+    name = serializers.CharField(required=False, help_text="With scope profile.")
+    email = serializers.CharField(required=False, help_text="With scope email.")
+    phone_number = serializers.CharField(required=False, help_text="With scope phone.")
+    addresses = IdentityAddress(many=True, required=False, help_text="With scope address.")
+
+    class Meta:
+        ref_name = "IdentityUserinfoOutput"
+
+
+class IdentityServerMetadata(serializers.Serializer):
+    """RFC 8414 authorization server metadata of the org's issuer."""
+
+    issuer = serializers.URLField()
+    authorization_endpoint = serializers.URLField()
+    token_endpoint = serializers.URLField()
+    revocation_endpoint = serializers.URLField()
+    scopes_supported = serializers.ListField(child=serializers.CharField())
+    response_types_supported = serializers.ListField(child=serializers.CharField())
+    response_modes_supported = serializers.ListField(child=serializers.CharField())
+    grant_types_supported = serializers.ListField(child=serializers.CharField())
+    code_challenge_methods_supported = serializers.ListField(child=serializers.CharField())
+    token_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
+    revocation_endpoint_auth_methods_supported = serializers.ListField(
+        child=serializers.CharField()
+    )
+    authorization_response_iss_parameter_supported = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "IdentityServerMetadata"
+
+
+@functools.cache
+def identity_authorize_output():
+    link_output = import_string("identity.api.LinkOutput")
+
+    class IdentityAuthorizeOutput(serializers.Serializer):
+        code = serializers.CharField(help_text="Single use; exchange it at /identity/token.")
+        expires_in = serializers.IntegerField(help_text="Seconds the code stays valid.")
+        link = link_output()
+
+        class Meta:
+            ref_name = "IdentityAuthorizeOutput"
+
+    return IdentityAuthorizeOutput
+
+
+@functools.cache
+def identity_link_page():
+    link_output = import_string("identity.api.LinkOutput")
+
+    class IdentityLinkPage(serializers.Serializer):
+        items = link_output(many=True)
+        next_token = serializers.CharField(allow_null=True, help_text="null on the last page.")
+
+        class Meta:
+            ref_name = "IdentityLinkPage"
+
+    return IdentityLinkPage
+
+
+@functools.cache
+def webhook_config_set_input():
+    set_input = import_string("webhooks.api.WebhookConfigSetInput")
+
+    class WebhookConfigSetBody(PlatformChangeInput, set_input):
+        class Meta:
+            ref_name = "WebhookConfigSetBody"
+
+    return WebhookConfigSetBody
+
+
+@functools.cache
+def webhook_config_with_secret():
+    config_output = import_string("webhooks.api.WebhookConfigOutput")
+
+    class WebhookConfigWithSecretOutput(config_output):
+        signing_secret = serializers.CharField(
+            required=False, help_text="Only when this call made a new one (rotate_secret)."
+        )
+
+        class Meta:
+            ref_name = "WebhookConfigWithSecretOutput"
+
+    return WebhookConfigWithSecretOutput
+
+
+# The root business profile: its shape is the UCP release's own (ucp-spec/<version>/), so the
+# schema names its one fixed key and points there rather than restating the spec.
+UCP_PROFILE_SCHEMA = {
+    "type": "object",
+    "description": (
+        "The org's UCP business profile in the shape of its root_profile_version, as served "
+        "plain at /.well-known/ucp (see the UCP specification's profile schema)."
+    ),
+    "properties": {"ucp": {"type": "object"}},
+    "required": ["ucp"],
+}
 
 
 class StatBuild(serializers.Serializer):
@@ -139,6 +419,10 @@ def checkout_output():
     return CheckoutSessionOutput
 
 
+# A route that reads no request body (its POST body may be empty or `{}`).
+NO_BODY = object()
+
+
 def dotted(path):
     return lambda: import_string(path)
 
@@ -167,17 +451,78 @@ SEED_BODIES = {
     ),
     "/ucp/checkout/complete": (fixed(CheckoutRefInput), checkout_output),
     "/ucp/checkout/cancel": (fixed(CheckoutChangeInput), checkout_output),
+    "/ucp/config/get": (NO_BODY, config_output_serializer),
+    "/ucp/config/set": (config_set_serializer, config_output_serializer),
+    "/ucp/.well-known/ucp": (None, fixed(UCP_PROFILE_SCHEMA)),
+    "/ucp/identity/authorize": (dotted("identity.api.AuthorizeInput"), identity_authorize_output),
+    "/ucp/identity/token": (fixed(IdentityTokenInput), fixed(IdentityTokenOutput)),
+    "/ucp/identity/revoke": (fixed(IdentityRevokeInput), fixed(IdentityRevokeOutput)),
+    "/ucp/identity/userinfo": (NO_BODY, fixed(IdentityUserinfoOutput)),
+    "/ucp/identity/link/list": (dotted("identity.api.LinkListInput"), identity_link_page),
+    "/ucp/identity/link/revoke": (fixed(IdentityLinkRefInput), dotted("identity.api.LinkOutput")),
+    "/ucp/identity/.well-known/oauth-authorization-server": (
+        None,
+        fixed(IdentityServerMetadata),
+    ),
+    "/ucp/webhook/config/get": (
+        fixed(PlatformRefInput),
+        dotted("webhooks.api.WebhookConfigOutput"),
+    ),
+    "/ucp/webhook/config/set": (webhook_config_set_input, webhook_config_with_secret),
+    "/ucp/webhook/test": (fixed(PlatformRefInput), dotted("webhooks.api.WebhookTestOutput")),
 }
 
 # Seed routes reached without credentials, and those that answer 201 Created.
-OPEN_ROUTES = {"/ucp/stat"}
-CREATED_ROUTES = {"/ucp/platform/register", "/ucp/checkout/create"}
+OPEN_ROUTES = {
+    "/ucp/stat",
+    "/ucp/.well-known/ucp",
+    "/ucp/identity/.well-known/oauth-authorization-server",
+}
+CREATED_ROUTES = {"/ucp/platform/register", "/ucp/checkout/create", "/ucp/identity/authorize"}
+
+# Routes that check credentials themselves rather than through a DRF authentication class: the
+# OAuth endpoints (oauthlib authenticates the client) and userinfo (the customer's bearer token).
+SEED_SECURITY = {
+    "/ucp/identity/token": [{"PlatformBasic": []}],
+    "/ucp/identity/revoke": [{"PlatformBasic": []}],
+    "/ucp/identity/userinfo": [{"CustomerBearer": []}],
+}
+
+# Query parameters of the GET routes that read one.
+ORGCODE_PARAMETER = OpenApiParameter(
+    "orgcode", str, OpenApiParameter.QUERY, required=True, description="The org, e.g. DEMO."
+)
+SEED_PARAMETERS = {
+    "/ucp/.well-known/ucp": [ORGCODE_PARAMETER],
+    "/ucp/identity/.well-known/oauth-authorization-server": [ORGCODE_PARAMETER],
+}
+
+# The error statuses each route really answers, where the default rule (error_statuses) would
+# claim more or fewer. 400 on a route without a body: a malformed JSON body.
+SEED_ERROR_STATUSES = {
+    "/ucp/config/get": ["400", "401", "404", "500"],
+    "/ucp/config/set": ["400", "401", "403", "404", "409", "428", "500"],
+    "/ucp/.well-known/ucp": ["404", "500"],
+    "/ucp/identity/authorize": ["400", "401", "403", "404", "409", "500"],
+    # OAuth errors: invalid_client is 401, the others 400; 429 past the per-client rate.
+    "/ucp/identity/token": ["400", "401", "429", "500"],
+    "/ucp/identity/revoke": ["400", "401", "429", "500"],
+    "/ucp/identity/userinfo": ["400", "401", "500"],
+    "/ucp/identity/link/list": ["400", "401", "404", "500"],
+    "/ucp/identity/link/revoke": ["400", "401", "403", "404", "500"],
+    "/ucp/identity/.well-known/oauth-authorization-server": ["404", "500"],
+    # 409: the platform is revoked (or, for set, the revision is stale).
+    "/ucp/webhook/config/get": ["400", "401", "404", "409", "500"],
+    "/ucp/webhook/config/set": ["400", "401", "403", "404", "409", "428", "500"],
+    "/ucp/webhook/test": ["400", "401", "403", "404", "409", "429", "500"],
+}
 
 
 def seed_body(path: str, index: int):
+    """The declared body, a serializer or a plain JSON Schema (a dict); NO_BODY; or None."""
     factory = SEED_BODIES.get(path, (None, None))[index]
-    if factory is None:
-        return None
+    if factory is None or factory is NO_BODY:
+        return factory
     try:
         return factory()
     except ImportError:
@@ -234,17 +579,50 @@ class SeedAutoSchema(AutoSchema):
             return None
         if declares_serializer(self.view):
             return super().get_request_serializer()
-        return seed_body(self.path, 0) or build_basic_type(OpenApiTypes.OBJECT)
+        body = seed_body(self.path, 0)
+        if body is NO_BODY:
+            return None
+        if isinstance(body, dict):
+            # drf-spectacular reads a dict here as {media type: body}.
+            return {"application/json": body}
+        return body or self.undeclared("request")
 
     def get_response_serializers(self):
         if declares_serializer(self.view):
             return super().get_response_serializers()
-        return seed_body(self.path, 1) or build_basic_type(OpenApiTypes.OBJECT)
+        body = seed_body(self.path, 1)
+        if body is NO_BODY:
+            return None
+        if isinstance(body, dict):
+            # drf-spectacular reads a dict here as {status: body}.
+            return {"200": body}
+        return body or self.undeclared("response")
+
+    def undeclared(self, direction: str):
+        """A free-form JSON object: always a valid body. The warning makes `spectacular
+        --fail-on-warn` (and tests/ops/test_openapi.py) name the route until it is declared."""
+        warn(
+            f"{self.method} {self.path} declares no {direction} body: add it to SEED_BODIES in "
+            "ucp/api/schema.py or use @extend_schema. Documented as a free-form object."
+        )
+        return OpenApiTypes.OBJECT
+
+    def get_auth(self):
+        if self.path in SEED_SECURITY:
+            return SEED_SECURITY[self.path]
+        return super().get_auth()
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), *SEED_PARAMETERS.get(self.path, [])]
 
     def get_operation_id(self) -> str:
-        # `POST /ucp/platform/register` -> `platform_register`: the seed's own call names.
+        # `POST /ucp/platform/register` -> `platform_register`: the seed's own call names. A
+        # route that also answers GET (userinfo) names that operation `<name>_get`.
         path = self.path.removeprefix(API_PREFIX + "/").strip("/")
-        return path.replace("/", "_").replace("-", "_").replace(".", "") or "root"
+        name = path.replace("/", "_").replace("-", "_").replace(".", "") or "root"
+        if self.method != "POST" and hasattr(self.view, "post"):
+            return f"{name}_{self.method.lower()}"
+        return name
 
     def get_tags(self) -> list[str]:
         parts = self.path.removeprefix(API_PREFIX + "/").split("/")
@@ -269,6 +647,27 @@ class SeedAutoSchema(AutoSchema):
         if app in ("ucp", "rest_framework") or name.startswith(prefix):
             return name
         return prefix + name
+
+
+# Schemes of the routes in SEED_SECURITY, which no DRF authentication class declares.
+SECURITY_SCHEMES = {
+    "PlatformBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": (
+            "The platform's client_id and client_secret, as HTTP Basic or as `client_id` "
+            "and `client_secret` in the JSON body."
+        ),
+    },
+    "CustomerBearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": (
+            "An access token from /identity/token: `Authorization: Bearer <token>`, for an "
+            "active identity link."
+        ),
+    },
+}
 
 
 class AdminAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -306,14 +705,7 @@ class PlatformAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "PlatformBasic"
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "basic",
-            "description": (
-                "The platform's client_id and client_secret, as HTTP Basic or as `client_id` "
-                "and `client_secret` in the JSON body."
-            ),
-        }
+        return SECURITY_SCHEMES["PlatformBasic"]
 
 
 def error_codes() -> list[str]:
@@ -321,6 +713,8 @@ def error_codes() -> list[str]:
     while pending:
         cls = pending.pop()
         codes.add(cls.error_code)
+        # An error whose code is set per instance (identity's OAuthFailure) lists its codes.
+        codes.update(getattr(cls, "possible_error_codes", ()))
         pending.extend(cls.__subclasses__())
     from ucp.api.middleware import FALLBACK_ERRORS
 
@@ -412,7 +806,9 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-def error_statuses(operation: dict) -> list[str]:
+def error_statuses(path: str, operation: dict) -> list[str]:
+    if path in SEED_ERROR_STATUSES:
+        return SEED_ERROR_STATUSES[path]
     security = operation.get("security") or []
     names = {name for requirement in security for name in requirement}
     statuses = ["400", "404", "500"]
@@ -430,6 +826,9 @@ def envelope_hook(result, generator, request, public):
     their own shapes) and declares the error envelope for their error statuses."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(envelope_components())
+    security_schemes = result["components"].setdefault("securitySchemes", {})
+    for name, scheme in SECURITY_SCHEMES.items():
+        security_schemes.setdefault(name, scheme)
     if "Build" not in schemas:
         schemas["Build"] = {
             "type": "object",
@@ -451,7 +850,7 @@ def envelope_hook(result, generator, request, public):
             if path in CREATED_ROUTES and "200" in operation["responses"]:
                 operation["responses"]["201"] = operation["responses"].pop("200")
             wrap_success(operation)
-            add_errors(operation)
+            add_errors(path, operation)
             add_body_credentials(operation)
     return result
 
@@ -469,8 +868,8 @@ def wrap_success(operation: dict) -> None:
         }
 
 
-def add_errors(operation: dict) -> None:
-    for status in error_statuses(operation):
+def add_errors(path: str, operation: dict) -> None:
+    for status in error_statuses(path, operation):
         operation["responses"].setdefault(
             status,
             {
