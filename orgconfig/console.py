@@ -162,6 +162,9 @@ def ucp_config_view(request, orgcode: str):
             "profile_version": version,
         },
     )
+    # Built first: a first read creates the org's signing key, which must not happen inside the
+    # rolled-back preview (its key would differ from the one published).
+    current_profile = pretty(profile_document(request, org, version))
     preview_config = preview_document = page_error = None
 
     if request.method == "POST" and form.is_valid():
@@ -184,7 +187,6 @@ def ucp_config_view(request, orgcode: str):
         except errors.ServiceError as exc:
             page_error = PageError.of(exc, expected_revision=expected_revision)
 
-    current_profile = pretty(profile_document(request, org, version))
     preview_profile = pretty(preview_document) if preview_document is not None else None
     context = {
         **admin.site.each_context(request),
