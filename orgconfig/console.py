@@ -85,7 +85,7 @@ def pretty(document) -> str:
 
 def text_diff(before: str, after: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(), after.splitlines(), "published now", "after the change", lineterm=""
+        before.splitlines(), after.splitlines(), "now", "after the change", lineterm=""
     )
     return "\n".join(lines)
 
@@ -202,6 +202,11 @@ def ucp_config_view(request, orgcode: str):
         "profile_label": dict(PROFILE_CHOICES)[version],
         "current_profile": current_profile,
         "preview_config": pretty(preview_config) if preview_config is not None else None,
+        "preview_config_diff": text_diff(
+            pretty(services.audited_view(config)), pretty(services.audited_view(preview_config))
+        )
+        if preview_config is not None
+        else None,
         "preview_profile": preview_profile,
         "preview_diff": text_diff(current_profile, preview_profile) if preview_profile else None,
         "page_error": page_error,

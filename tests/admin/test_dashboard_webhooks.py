@@ -62,18 +62,24 @@ def test_dashboard_shows_todays_webhook_figures(console, org_admin, org, deliver
     assert "50.0 % (1 of 2)" in page.content.decode()
 
 
-def test_failed_link_lists_exactly_the_failed_deliveries(console, org_admin, org, delivered):
+def link_target(html: str) -> str:
+    return html.split('href="')[1].split('"')[0].replace("&amp;", "&")
+
+
+def test_links_list_exactly_the_failed_deliveries_and_paused_platforms(
+    console, org_admin, org, delivered
+):
     client = console(org_admin)
-    page = client.get(reverse("ucp-dashboard", args=[org.orgcode]))
-    failed_link = webhook_rows(page)["Failed deliveries today"]
-    url = failed_link.split('href="')[1].split('"')[0].replace("&amp;", "&")
+    rows = webhook_rows(client.get(reverse("ucp-dashboard", args=[org.orgcode])))
 
-    listing = client.get(url)
+    failed = client.get(link_target(rows["Failed deliveries today"]))
+    paused = client.get(link_target(rows["Paused platforms"]))
 
-    assert listing.status_code == 200
-    shown = set(listing.context["cl"].result_list)
-    assert shown == set(delivered.filter(status=DeliveryStatus.FAILED))
+    assert (failed.status_code, paused.status_code) == (200, 200)
+    shown = list(failed.context["cl"].result_list)
+    assert shown == list(delivered.filter(status=DeliveryStatus.FAILED))
     assert len(shown) == 1
+    assert [c.platform.caption for c in paused.context["cl"].result_list] == ["Broken agent"]
 
 
 def test_no_webhook_section_for_an_org_without_webhook_data(org, other_org, delivered):

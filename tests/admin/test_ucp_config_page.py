@@ -68,6 +68,7 @@ def test_preview_shows_the_resulting_profile_and_saves_nothing(console, org_admi
         json.loads(page.context["current_profile"])
     )
     assert json.loads(page.context["preview_config"])["tax_rate_bps"] == 825
+    assert '+  "tax_rate_bps": 825,' in page.context["preview_config_diff"]
     removed = [line for line in page.context["preview_diff"].splitlines() if line[:1] == "-"]
     assert any('"dev.ucp.shopping.discount"' in line for line in removed)
     assert not any('"kid"' in line for line in removed)
@@ -144,6 +145,7 @@ def test_invalid_fields_are_shown_and_nothing_is_saved(console, org_admin, org):
     fields = dict(page.context["page_error"].fields)
     assert set(fields) == {"tax_rate_bps", "policy_links.terms_of_service"}
     html = page.content.decode()
+    assert "The change was refused; correct the fields below (invalid-input)." in html
     assert "<code>tax_rate_bps</code>: must be between 0 and 10000" in html
     assert "<code>policy_links.terms_of_service</code>: must be an absolute https URL" in html
     assert stored(org) == before
@@ -173,6 +175,8 @@ def test_viewer_reads_but_cannot_preview_or_save(console, org_viewer, org):
     assert "dev.ucp.shopping.checkout" in page.context["current_profile"]
     assert 'name="_save"' not in html and 'name="changes"' not in html
     assert (save.status_code, preview.status_code) == (403, 403)
+    leaf = client.get(config_url(org), {"profile": "2026-01-11"})
+    assert json.loads(leaf.context["current_profile"])["ucp"]["version"] == "2026-01-11"
     assert stored(org) == before
     assert not AuditEntry.objects.filter(action="ucp_config.set").exists()
 
