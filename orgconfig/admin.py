@@ -16,6 +16,7 @@ from orgconfig.models import (
     OrgSettings,
     Role,
     SigningKey,
+    UcpConfig,
 )
 from orgconfig.selectors import org_settings
 from orgconfig.services import api_key_create, api_key_revoke
@@ -37,7 +38,7 @@ OWNER_ONLY = frozenset({Role.OWNER})
 class OrgAdmin(OrgScopedAdmin):
     org_field = "pk"
     write_roles = OWNER_ONLY
-    list_display = ("orgcode", "name", "is_active", "created_at", "dashboard_link")
+    list_display = ("orgcode", "name", "is_active", "created_at", "dashboard_link", "config_link")
     list_filter = ("is_active",)
     search_fields = ("orgcode", "name")
 
@@ -61,26 +62,71 @@ class OrgAdmin(OrgScopedAdmin):
     def dashboard_link(self, org):
         return format_html('<a href="{}">today</a>', reverse("ucp-dashboard", args=[org.orgcode]))
 
+    @admin.display(description="UCP config")
+    def config_link(self, org):
+        return ucp_config_link(org, "edit and preview")
+
+
+def ucp_config_link(org: Org, text: str):
+    return format_html('<a href="{}">{}</a>', reverse("ucp-config", args=[org.orgcode]), text)
+
+
+class UcpConfigPageAdmin(ReadOnlyOrgScopedAdmin):
+    """Records written only through the config service (/config/set or the console's UCP config
+    page, which validate, revision and audit every change): shown here, edited there."""
+
+    @admin.display(description="Edit")
+    def config_link(self, obj):
+        return ucp_config_link(obj.org, "UCP config page")
+
 
 @admin.register(OrgSettings)
-class OrgSettingsAdmin(OrgScopedAdmin):
+class OrgSettingsAdmin(UcpConfigPageAdmin):
     list_display = (
         "org",
         "secret_rotation_grace_seconds",
         "checkout_ttl_seconds",
         "tax_rate_bps",
         "payment_handlers",
+        "config_link",
     )
     search_fields = ("org__orgcode", "org__name")
+    fields = (
+        "org",
+        "secret_rotation_grace_seconds",
+        "checkout_ttl_seconds",
+        "tax_rate_bps",
+        "payment_handlers",
+        "config_link",
+    )
+    readonly_fields = fields
 
-    def has_add_permission(self, request, *args):
-        return request.user.is_superuser
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("org",)
+@admin.register(UcpConfig)
+class UcpConfigAdmin(UcpConfigPageAdmin):
+    list_display = (
+        "org",
+        "revision",
+        "rest_auth",
+        "root_profile_version",
+        "updated_at",
+        "config_link",
+    )
+    list_filter = ("rest_auth", "root_profile_version")
+    search_fields = ("org__orgcode", "org__name")
+    fields = (
+        "org",
+        "revision",
+        "capabilities",
+        "payment_handler_configs",
+        "policy_links",
+        "webhook_defaults",
+        "rest_auth",
+        "root_profile_version",
+        "updated_at",
+        "config_link",
+    )
+    readonly_fields = fields
 
 
 @admin.register(Membership)

@@ -7,6 +7,7 @@ from drf_spectacular.views import (
 )
 
 from orgconfig.api import ProfileEnvelopeApi, leaf_profile_view, root_profile_view
+from orgconfig.console import ucp_config_view
 from ucp.api.views import StatApi
 from ucp.dashboard import dashboard_index_view, dashboard_view
 
@@ -17,6 +18,11 @@ urlpatterns = [
         "admin/dashboard/<str:orgcode>/",
         admin.site.admin_view(dashboard_view),
         name="ucp-dashboard",
+    ),
+    path(
+        "admin/ucp-config/<str:orgcode>/",
+        admin.site.admin_view(ucp_config_view),
+        name="ucp-config",
     ),
     path("admin/", admin.site.urls),
     # API docs: OpenAPI 3.1 as JSON and YAML, and Swagger UI with assets served by the project.

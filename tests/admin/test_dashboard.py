@@ -140,6 +140,8 @@ def test_apps_contribute_sections_only_when_they_have_data(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(dashboard, "_providers", [])
+    # Discovery would register the real providers into the stand-in list, lost after the test.
+    monkeypatch.setattr(dashboard, "_discovered", True)
     dashboard.dashboard_section(webhook_health)
     dashboard.dashboard_section(broken)
 
