@@ -1,9 +1,5 @@
 """Request builders and checks shared by the checkout tests."""
 
-import threading
-
-from django.db import connection
-
 from checkout.pricing import DestinationRequest, FulfillmentRequest, RequestedLine
 from checkout.services import checkout_complete, checkout_create
 
@@ -96,24 +92,3 @@ def assert_totals_add_up(data) -> None:
     assert line_discounts == -totals_of(data).get("items_discount", 0)
     for applied in data["discounts"]["applied"]:
         assert sum(a["amount"] for a in applied["allocations"]) == applied["amount"]
-
-
-def run_in_threads(count: int, target) -> list:
-    """Runs `target` in `count` threads released together; returns their results."""
-    results, barrier, lock = [], threading.Barrier(count), threading.Lock()
-
-    def worker():
-        try:
-            barrier.wait()
-            result = target()
-            with lock:
-                results.append(result)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results

@@ -3,11 +3,11 @@
 import threading
 
 import pytest
-from django.db import connection
 
 from catalog.models import InventoryLevel
 from orders.models import Order
 from platforms.services import platform_register
+from tests.concurrency import run_in_threads
 from tests.conftest import SeedClient
 
 
@@ -195,24 +195,6 @@ def test_basic_auth_works_like_body_credentials(api, flower_shop, platform_crede
     response = api.post("/ucp/checkout/create", cart(("bouquet_roses", 1)), format="json")
 
     assert response.status_code == 201
-
-
-def run_in_threads(count: int, target) -> list:
-    results, barrier = [], threading.Barrier(count)
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(target())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -14,7 +14,8 @@ from checkout.models import CheckoutSession
 from checkout.tasks import cancel_expired_checkouts
 from orders.models import Order
 from orgconfig.selectors import org_settings
-from tests.checkout.support import BUYER, cart, pay, run_in_threads, shipping
+from tests.checkout.support import BUYER, cart, pay, shipping
+from tests.concurrency import run_in_threads
 from tests.conftest import SeedClient
 
 

@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 from checkout.models import CheckoutSession
 from orders.models import Order
 from platforms.services import platform_register
-from tests.checkout.support import BUYER, cart, pay, run_in_threads, shipping
+from tests.checkout.support import BUYER, cart, pay, shipping
+from tests.concurrency import run_in_threads
 from tests.conftest import SeedClient
 from ucp.idempotency import IdempotencyScope, purge_expired, run_idempotent
 from ucp.models import IdempotencyRecord

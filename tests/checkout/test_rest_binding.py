@@ -18,7 +18,7 @@ from checkout.rest.settings import rest_settings_set
 from checkout.rest.translators import signed_totals
 from orgconfig.selectors import org_settings, ucp_config_of
 from platforms.services import platform_register
-from tests.checkout.ucp_schemas import assert_valid
+from tests.ucp_schemas import assert_valid
 from ucp import errors
 
 NEW = "2026-04-08"

@@ -3,10 +3,8 @@
 import base64
 import hashlib
 import secrets
-import threading
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from catalog.models import Customer
@@ -23,26 +21,6 @@ def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     return verifier, challenge.rstrip(b"=").decode()
-
-
-def run_in_threads(count: int, target) -> list:
-    results, barrier, lock = [], threading.Barrier(count), threading.Lock()
-
-    def worker():
-        try:
-            barrier.wait()
-            outcome = target()
-            with lock:
-                results.append(outcome)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 class Identity:

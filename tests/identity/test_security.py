@@ -12,7 +12,8 @@ from oauth2_provider.models import AccessToken, Grant, RefreshToken
 from identity import services
 from identity.models import CustomerAccount, IdentityLink, SignInCode
 from platforms.services import platform_revoke
-from tests.identity.conftest import basic, run_in_threads, userinfo
+from tests.concurrency import run_in_threads
+from tests.identity.conftest import basic, userinfo
 
 
 def checksum(token: str) -> str:

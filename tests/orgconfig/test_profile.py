@@ -6,7 +6,7 @@ import pytest
 from orgconfig.models import Org, OrgHostname, UcpConfig
 from orgconfig.services import ucp_config_set
 from orgconfig.signing import signing_key_active
-from tests.orgconfig.ucp_schemas import business_profile_errors
+from tests.ucp_schemas import business_profile_errors
 
 VERSIONS = ["2026-04-08", "2026-01-11"]
 SHOP_HOST = "shop.flowers.example"

@@ -54,3 +54,9 @@ def business_profile_errors(document: dict, version: str) -> list:
     # 2026-01-11 has one profile schema; 2026-04-08 defines business and platform profiles.
     pointer = "" if version == "2026-01-11" else "/$defs/business_profile"
     return schema_errors(document, version, "discovery/profile_schema.json", pointer)
+
+
+def assert_valid(version: str, schema: str, instance) -> None:
+    """Asserts that `instance` is valid against `schemas/<schema>` of `version`."""
+    errors = schema_errors(instance, version, f"schemas/{schema}")
+    assert not errors, "\n".join(errors[:10])
