@@ -61,8 +61,11 @@ def parse_agent_header(raw: str | None) -> AgentHeader:
         raise MalformedAgentHeader(f"UCP-Agent is not an RFC 8941 dictionary: {exc}") from None
 
     profile = dictionary.get("profile")
-    profile_url = profile.value if profile is not None else ""
     version = dictionary.get("version")
+    if any(isinstance(member, http_sfv.InnerList) for member in (profile, version)):
+        # An inner list has no single value: `profile=("a" "b")` names no one profile.
+        raise MalformedAgentHeader("UCP-Agent profile and version must be strings.")
+    profile_url = profile.value if profile is not None else ""
     version_value = version.value if version is not None else ""
     if not version_value and profile is not None:
         version_value = profile.params.get("version", "")

@@ -1,0 +1,278 @@
+"""Second adversarial pass on the UCP REST binding (/ucp/rest/<org>/ and the root routes):
+bodies of both versions, headers, the platform profile fetch and the simulation route. Every
+answer is JSON with a stable code, never a 500 or an HTML page."""
+
+import base64
+import json
+import uuid
+
+import pytest
+
+from checkout.rest.settings import rest_settings_set
+from orgconfig.selectors import org_settings
+
+NEW = "2026-04-08"
+OLD = "2026-01-11"
+BOTH = [NEW, OLD]
+
+
+def agent(version=None, profile="https://agent.invalid/profile"):
+    return f'profile="{profile}"' + (f'; version="{version}"' if version else "")
+
+
+@pytest.fixture
+def shop(flower_shop):
+    settings = org_settings(org=flower_shop)
+    settings.payment_handlers = ["mock_payment_handler", "none"]
+    settings.save()
+    return flower_shop
+
+
+class Rest:
+    def __init__(self, api, orgcode, auth):
+        self.api = api
+        self.base = f"/ucp/rest/{orgcode}"
+        self.auth = auth
+
+    def call(self, method, path, body=None, *, raw=None, version=NEW, headers=None, root=False):
+        extra = {"HTTP_UCP_AGENT": agent(version), **self.auth, **(headers or {})}
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        url = path if root else self.base + path
+        return getattr(self.api, method)(url, data=data, content_type="application/json", **extra)
+
+
+@pytest.fixture
+def rest(api, shop, platform_credentials):
+    api.raise_request_exception = False
+    token = f"{platform_credentials['client_id']}:{platform_credentials['client_secret']}"
+    return Rest(
+        api,
+        shop.orgcode,
+        {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(token.encode()).decode()},
+    )
+
+
+def assert_json_error(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json"), response.content
+    body = response.json()
+    assert body.get("code") or body.get("messages"), body
+    return body
+
+
+def create(rest, version=NEW):
+    body = {
+        "line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 1}],
+        "buyer": {"email": "a@example.com"},
+    }
+    response = rest.call("post", "/checkout-sessions", body, version=version)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+NESTED = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize("path,method", [("/checkout-sessions", "post")])
+@pytest.mark.parametrize("version", BOTH)
+def test_deeply_nested_body_on_create_is_400(rest, path, method, version):
+    response = rest.call(method, path, raw='{"line_items": ' + NESTED + "}", version=version)
+    assert_json_error(response, 400)
+
+
+@pytest.mark.parametrize("version", BOTH)
+def test_deeply_nested_body_on_session_writes_is_400(rest, version):
+    session = create(rest, version)
+    for method, suffix in (("put", ""), ("post", "/complete")):
+        response = rest.call(
+            method,
+            f"/checkout-sessions/{session['id']}{suffix}",
+            raw=NESTED,
+            version=version,
+            headers={"HTTP_IDEMPOTENCY_KEY": "k-" + suffix},
+        )
+        assert_json_error(response, 400)
+
+    # Cancel ignores its body, but the idempotency fingerprint must still read it.
+    response = rest.call(
+        "post",
+        f"/checkout-sessions/{session['id']}/cancel",
+        raw=NESTED,
+        version=version,
+        headers={"HTTP_IDEMPOTENCY_KEY": "k-cancel"},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "canceled"
+
+
+@pytest.mark.parametrize("version", BOTH)
+@pytest.mark.parametrize(
+    "fulfillment",
+    [
+        {"methods": 5},
+        {"methods": [{"destinations": 5}]},
+        {"methods": [{"destinations": [], "groups": 7}]},
+        {
+            "methods": [
+                {
+                    "destinations": [{"id": 5, "street_address": ["x"]}],
+                    "selected_destination_id": {"a": 1},
+                }
+            ]
+        },
+        {
+            "methods": [
+                {
+                    "destinations": [{"id": "d", "street_address": "a\u0000b"}],
+                    "selected_destination_id": "d",
+                }
+            ]
+        },
+    ],
+)
+def test_fulfillment_of_wrong_shapes_is_not_a_500(rest, version, fulfillment):
+    body = {
+        "line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 1}],
+        "fulfillment": fulfillment,
+    }
+    response = rest.call("post", "/checkout-sessions", body, version=version)
+    assert response.status_code < 500, response.content
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("version", BOTH)
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"payment_data": {"id": "i", "handler_id": "mock_payment_handler", "display": "abc"}},
+        {"payment_data": {"id": "i", "handler_id": "mock_payment_handler", "display": [1, 2]}},
+        {"payment_data": {"id": {"x": 1}, "handler_id": ["mock"], "credential": {"token": 5}}},
+        {"payment": {"instruments": 5}},
+        {"payment": {"instruments": [{"id": "i", "display": 7, "selected": True}]}},
+        {
+            "payment": {
+                "instruments": [
+                    {
+                        "id": "i",
+                        "handler_id": "mock_payment_handler",
+                        "credential": {"type": "token", "token": "a\u0000"},
+                        "selected": True,
+                    }
+                ]
+            }
+        },
+        {"discounts": {"codes": ["\u0000"]}},
+        [1, 2],
+        "text",
+    ],
+)
+def test_complete_with_odd_payment_shapes_is_not_a_500(rest, version, body):
+    session = create(rest, version)
+    response = rest.call(
+        "post", f"/checkout-sessions/{session['id']}/complete", body, version=version
+    )
+    assert response.status_code < 500, response.content
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("version", BOTH)
+def test_nul_and_surrogates_in_strings_are_refused(rest, version):
+    raw = (
+        '{"line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 1}],'
+        ' "buyer": {"email": "a@example.com", "first_name": "\\ud800"}}'
+    )
+    response = rest.call("post", "/checkout-sessions", raw=raw, version=version)
+    assert response.status_code < 500, response.content
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer a\x00b",
+        "Bearer " + "x" * 5000,
+        "Basic " + base64.b64encode(b"a\x00:b\x00").decode(),
+        "Basic !!!",
+        "Bearer",
+    ],
+)
+def test_odd_authorization_headers_are_401(rest, authorization):
+    rest.auth = {"HTTP_AUTHORIZATION": authorization}
+    response = rest.call("get", f"/checkout-sessions/{uuid.uuid4()}")
+    assert_json_error(response, 401)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        'profile="https://a.invalid/p"; version=5',
+        "profile=?1",
+        'profile=("a" "b")',
+        "\u00e9=1",
+        'profile="https://a.invalid/p", version=("x")',
+        ",,,",
+        'profile="' + "a" * 9000 + '"',
+    ],
+)
+def test_odd_agent_headers_are_4xx(rest, header):
+    response = rest.call(
+        "get", f"/checkout-sessions/{uuid.uuid4()}", headers={"HTTP_UCP_AGENT": header}
+    )
+    assert 400 <= response.status_code < 500 or response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("key", ["a\x00", " ", "x" * 1000, "é\u2028"])
+def test_odd_idempotency_keys_are_400(rest, key):
+    response = rest.call(
+        "post", "/checkout-sessions", {"line_items": []}, headers={"HTTP_IDEMPOTENCY_KEY": key}
+    )
+    assert_json_error(response, 400)
+
+
+def test_rest_prefix_without_org_is_json(rest):
+    for path in (
+        "/ucp/rest/",
+        "/ucp/rest/%00/checkout-sessions",
+        "/ucp/rest/NOPE/checkout-sessions",
+    ):
+        response = rest.api.get(path)
+        assert response.status_code == 404, (path, response.content)
+        assert response["Content-Type"].startswith("application/json"), (path, response.content)
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_wrong_method_on_simulation_route_is_json(rest, shop, method):
+    for path in (
+        f"/ucp/rest/{shop.orgcode}/testing/simulate-shipping/{uuid.uuid4()}",
+        f"/testing/simulate-shipping/{uuid.uuid4()}",
+    ):
+        response = getattr(rest.api, method)(path)
+        assert response.status_code == 405, response.content
+        assert response["Content-Type"].startswith("application/json"), (path, response)
+
+
+SIM = "simulation-secret-for-tests"
+
+
+def test_simulation_errors_have_stable_codes(rest, shop):
+    rest_settings_set(org=shop, actor="t", simulation_secret=SIM, simulation_enabled=True)
+    response = rest.api.post(
+        f"/ucp/rest/{shop.orgcode}/testing/simulate-shipping/not-a-uuid", HTTP_SIMULATION_SECRET=SIM
+    )
+    body = assert_json_error(response, 400)
+    assert body["code"] != "not_found"
+
+
+def test_simulation_secret_with_nul_is_403(rest, shop):
+    rest_settings_set(org=shop, actor="t", simulation_secret=SIM, simulation_enabled=True)
+    response = rest.api.post(
+        f"/ucp/rest/{shop.orgcode}/testing/simulate-shipping/{uuid.uuid4()}",
+        HTTP_SIMULATION_SECRET="\xe9\x00",
+    )
+    assert_json_error(response, 403)
+
+
+def test_root_routes_with_disallowed_host_are_json(rest, shop):
+    response = rest.api.get(f"/orders/{uuid.uuid4()}", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json"), response.content
