@@ -89,9 +89,11 @@ def host_addresses(host: str, port: int) -> set[IPAddress]:
     return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
 
 
-def target_check(url: str) -> None:
-    """Raises UnsafeTarget unless `url` is an http(s) URL whose host the service may call."""
-    allow_private = settings.UCP_WEBHOOK_ALLOW_PRIVATE
+def target_check(url: str, *, allow_private: bool | None = None) -> None:
+    """Raises UnsafeTarget unless `url` is an http(s) URL whose host the service may call.
+    `allow_private` defaults to UCP_WEBHOOK_ALLOW_PRIVATE."""
+    if allow_private is None:
+        allow_private = settings.UCP_WEBHOOK_ALLOW_PRIVATE
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)

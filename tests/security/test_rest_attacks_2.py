@@ -4,7 +4,10 @@ answer is JSON with a stable code, never a 500 or an HTML page."""
 
 import base64
 import json
+import threading
+import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -276,3 +279,178 @@ def test_root_routes_with_disallowed_host_are_json(rest, shop):
     response = rest.api.get(f"/orders/{uuid.uuid4()}", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json"), response.content
+
+
+# --- The platform profile the UCP-Agent header names -------------------------------------------
+
+
+class HostileProfileServer:
+    """A loopback 'platform' whose profile endpoint misbehaves in the way `mode` says."""
+
+    def __init__(self, mode, document=None):
+        hits = self.hits = []
+        sent = self.sent = [0]
+        self.finished = finished = threading.Event()
+        payload = json.dumps(document).encode() if document is not None else b""
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                hits.append(self.path)
+                if mode == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", self.path + "-elsewhere")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                if mode == "document":
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                self.send_header("Content-Length", str(10**9))
+                self.end_headers()
+                try:
+                    if mode == "endless":  # a gigabyte, as fast as the reader takes it
+                        chunk = b" " * 65536
+                        for _ in range(10**9 // 65536):
+                            self.wfile.write(chunk)
+                            sent[0] += len(chunk)
+                    elif mode == "drip":  # one byte a second: no single read ever times out
+                        for _ in range(120):
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            time.sleep(1)
+                except OSError:
+                    pass
+                finished.set()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/profile"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hostile(settings):
+    settings.UCP_AGENT_PROFILE_ALLOW_PRIVATE = True
+    servers = []
+
+    def serve(mode, document=None):
+        servers.append(HostileProfileServer(mode, document))
+        return servers[-1]
+
+    yield serve
+    for server in servers:
+        server.close()
+
+
+def create_naming(rest, url, version=None):
+    header = f'profile="{url}"' + (f'; version="{version}"' if version else "")
+    body = {"line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 1}]}
+    started = time.monotonic()
+    response = rest.call("post", "/checkout-sessions", body, headers={"HTTP_UCP_AGENT": header})
+    return response, time.monotonic() - started
+
+
+@pytest.mark.parametrize("mode", ["endless", "drip"])
+def test_huge_or_slow_profile_is_abandoned(rest, hostile, mode):
+    server = hostile(mode)
+
+    response, elapsed = create_naming(rest, server.url, version=NEW)
+
+    assert response.status_code == 201, response.content
+    # Not a speed target: without a byte and time budget this call never returns (drip runs
+    # two minutes, endless streams a gigabyte into memory).
+    assert elapsed < 60
+    if mode == "endless":
+        assert server.finished.wait(30), "the service kept reading the endless profile"
+        assert server.sent[0] < 16 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"ucp": {"version": NEW, "capabilities": {"dev.ucp.shopping.order": [{"config": [1]}]}}},
+        {
+            "ucp": {
+                "version": NEW,
+                "capabilities": [{"name": "dev.ucp.shopping.order", "config": "x"}],
+            }
+        },
+        {"ucp": {"version": 5, "capabilities": {"dev.ucp.shopping.checkout": "yes"}}},
+        {
+            "ucp": {
+                "version": NEW,
+                "capabilities": {"dev.ucp.shopping.checkout": [{"version": 1}], "x": 5},
+            }
+        },
+        [1, 2, 3],
+    ],
+)
+def test_malformed_profile_documents_are_not_a_500(rest, hostile, document):
+    server = hostile("document", document)
+
+    response, _ = create_naming(rest, server.url)
+
+    assert response.status_code in (200, 201, 422), response.content
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_deeply_nested_profile_is_unreachable_not_a_500(rest, hostile):
+    server = hostile("document")
+    server.server.RequestHandlerClass.do_GET  # the handler serves `payload`; replace it:
+    nested = ("[" * 100000 + "]" * 100000).encode()
+
+    class Deep(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(nested)))
+            self.end_headers()
+            self.wfile.write(nested)
+
+        def log_message(self, *args):
+            pass
+
+    server.server.RequestHandlerClass = Deep
+
+    response, _ = create_naming(rest, server.url, version=NEW)
+
+    assert response.status_code == 201, response.content
+
+
+def test_profile_redirects_are_not_followed(rest, hostile):
+    server = hostile("redirect")
+
+    response, _ = create_naming(rest, server.url, version=NEW)
+
+    assert response.status_code == 201, response.content
+    assert server.hits == ["/profile"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::ffff:169.254.169.254]/",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://[fd00:ec2::254]/",
+        "http://224.0.0.1/",
+    ],
+)
+def test_metadata_profile_urls_stay_refused_where_private_targets_are_allowed(settings, url):
+    from checkout.rest.agent import fetchable
+
+    settings.UCP_AGENT_PROFILE_ALLOW_PRIVATE = True
+
+    assert not fetchable(url)
