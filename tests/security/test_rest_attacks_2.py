@@ -409,7 +409,7 @@ def test_malformed_profile_documents_are_not_a_500(rest, hostile, document):
 
 def test_deeply_nested_profile_is_unreachable_not_a_500(rest, hostile):
     server = hostile("document")
-    server.server.RequestHandlerClass.do_GET  # the handler serves `payload`; replace it:
+    # Serve a body nested far deeper than the parser can recurse.
     nested = ("[" * 100000 + "]" * 100000).encode()
 
     class Deep(BaseHTTPRequestHandler):
