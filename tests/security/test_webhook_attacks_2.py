@@ -1,6 +1,10 @@
 """Second adversarial pass on /ucp/webhook/*: callback URL forms the first pass did not try,
 wrongly typed fields, another org's platform, the test route's rate limit and what it echoes."""
 
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from orgconfig.models import Role
@@ -182,3 +186,57 @@ def test_backslash_host_tricks_stay_refused_when_private_is_allowed(admin, platf
     settings.UCP_WEBHOOK_ALLOW_PRIVATE = True
 
     assert_invalid(config_set(admin, platform, callback_url=url), "callback_url")
+
+
+class DripReceiver:
+    """Answers 200 at once, then sends its body one byte a second for two minutes."""
+
+    def __init__(self):
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Length", "120")
+                self.end_headers()
+                try:
+                    for _ in range(120):
+                        self.wfile.write(b".")
+                        self.wfile.flush()
+                        time.sleep(1)
+                except OSError:
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_receiver_dripping_its_answer_does_not_hold_the_sender(admin, platform, settings):
+    settings.UCP_WEBHOOK_ALLOW_PRIVATE = True
+    settings.UCP_WEBHOOK_READ_TIMEOUT = 3.0
+    receiver = DripReceiver()
+    try:
+        assert config_set(admin, platform, callback_url=receiver.url).status_code == 200
+
+        started = time.monotonic()
+        response = admin.post("webhook/test", {"platform_guid": str(platform.guid)})
+        elapsed = time.monotonic() - started
+    finally:
+        receiver.close()
+
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["status_code"] == 200
+    assert response.json()["data"]["success"] is True
+    # Not a speed target: without a budget for the answer's body this call takes two minutes
+    # (and with the default 1 KiB limit, a byte every nine seconds holds a worker for hours).
+    assert elapsed < 60
