@@ -91,6 +91,14 @@ def host_addresses(host: str, port: int) -> set[IPAddress]:
     return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
 
 
+def is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def target_check(url: str, *, allow_private: bool | None = None) -> None:
     """Raises UnsafeTarget unless `url` is an http(s) URL whose host the service may call.
     `allow_private` defaults to UCP_WEBHOOK_ALLOW_PRIVATE."""
@@ -119,8 +127,12 @@ def target_check(url: str, *, allow_private: bool | None = None) -> None:
 
     for ip in host_addresses(host, port):
         problem = address_problem(ip, allow_private=allow_private)
-        if problem:
+        if problem and is_ip_literal(host):
             raise UnsafeTarget(f"the host {host!r} is {problem} ({ip})")
+        if problem:
+            # The address a name resolves to is not told: org admins must not be able to map
+            # the service's internal DNS through this message.
+            raise UnsafeTarget(f"the host {host!r} resolves to {problem}")
     if parts.scheme != "https" and not allow_private:
         raise UnsafeTarget("the URL must use https")
 

@@ -13,6 +13,7 @@ import pytest
 
 from checkout.rest.settings import rest_settings_set
 from orgconfig.selectors import org_settings
+from platforms.services import platform_register
 
 NEW = "2026-04-08"
 OLD = "2026-01-11"
@@ -454,3 +455,57 @@ def test_metadata_profile_urls_stay_refused_where_private_targets_are_allowed(se
     settings.UCP_AGENT_PROFILE_ALLOW_PRIVATE = True
 
     assert not fetchable(url)
+
+
+# --- Other orgs, auth modes and the simulation secret (these held) -----------------------------
+
+
+def use_rest_auth(org, mode):
+    from orgconfig.selectors import ucp_config_of
+
+    config = ucp_config_of(org=org)
+    config.rest_auth = mode
+    config.save()
+
+
+@pytest.mark.parametrize("value", ["\x00:x", "nocolon", ":", "a:b:c", "é:é"])
+def test_api_key_mode_refuses_odd_keys(rest, shop, value):
+    use_rest_auth(shop, "api_key")
+    rest.auth = {"HTTP_X_API_KEY": value}
+
+    assert_json_error(rest.call("get", f"/checkout-sessions/{uuid.uuid4()}"), 401)
+
+
+def test_another_orgs_credentials_and_ids_get_nothing(rest, shop, other_org, api):
+    session = create(rest)
+    rival, secret = platform_register(org=other_org, caption="Rival")
+    token = base64.b64encode(f"{rival.client_id}:{secret}".encode()).decode()
+
+    # Their credentials on our org's URL: 401.
+    intruder = Rest(api, shop.orgcode, {"HTTP_AUTHORIZATION": "Basic " + token})
+    assert_json_error(intruder.call("get", f"/checkout-sessions/{session['id']}"), 401)
+
+    # On their own org's URL, our session id is unknown there.
+    use_rest_auth(other_org, "oauth_client_credentials")
+    theirs = Rest(api, other_org.orgcode, {"HTTP_AUTHORIZATION": "Basic " + token})
+    response = theirs.call("get", f"/checkout-sessions/{session['id']}")
+    assert response.status_code in (200, 404)
+    assert (
+        session["id"] not in response.content.decode()
+        or response.json().get("ucp", {}).get("status") == "error"
+    )
+    assert "line_items" not in response.json()
+
+
+def test_simulation_secret_of_one_org_does_not_open_another(rest, shop, other_org):
+    rest_settings_set(org=shop, actor="t", simulation_secret=SIM, simulation_enabled=True)
+    rest_settings_set(
+        org=other_org, actor="t", simulation_secret=SIM + "-other", simulation_enabled=True
+    )
+
+    response = rest.api.post(
+        f"/ucp/rest/{other_org.orgcode}/testing/simulate-shipping/{uuid.uuid4()}",
+        HTTP_SIMULATION_SECRET=SIM,
+    )
+
+    assert_json_error(response, 403)

@@ -240,3 +240,12 @@ def test_a_receiver_dripping_its_answer_does_not_hold_the_sender(admin, platform
     # Not a speed target: without a budget for the answer's body this call takes two minutes
     # (and with the default 1 KiB limit, a byte every nine seconds holds a worker for hours).
     assert elapsed < 60
+
+
+def test_the_refusal_does_not_tell_what_a_name_resolves_to(admin, platform):
+    response = config_set(admin, platform, callback_url="https://localhost:8443/hooks")
+
+    assert_invalid(response, "callback_url")
+    message = response.content.decode()
+    assert "127.0.0.1" not in message and "::1" not in message
+    assert "loopback" in message
