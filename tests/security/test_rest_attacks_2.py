@@ -509,3 +509,27 @@ def test_simulation_secret_of_one_org_does_not_open_another(rest, shop, other_or
     )
 
     assert_json_error(response, 403)
+
+
+@pytest.mark.parametrize("version", BOTH)
+def test_oversized_body_is_a_protocol_413(rest, settings, version):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = {"line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 1}], "pad": "x" * 4096}
+
+    response = rest.call("post", "/checkout-sessions", body, version=version)
+
+    assert_json_error(response, 413)
+
+
+def test_a_none_mode_shop_serves_without_credentials_and_only_by_id(rest, shop, api):
+    use_rest_auth(shop, "none")
+    open_client = Rest(api, shop.orgcode, {})
+
+    session = create(open_client)
+    response = open_client.call("get", f"/checkout-sessions/{session['id']}")
+    guessed = open_client.call("get", f"/checkout-sessions/{uuid.uuid4()}")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == session["id"]
+    assert guessed.json()["ucp"]["status"] == "error"
+    assert "line_items" not in guessed.json()
