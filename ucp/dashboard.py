@@ -113,8 +113,16 @@ def dashboard_context(*, org: Org) -> dict:
     }
 
 
+def visible_orgs(request):
+    """The orgs whose dashboards the user may open: as in the rest of the console, members see
+    their active orgs only; superusers see every org."""
+    orgs = orgs_of_user(user=request.user)
+    return orgs if request.user.is_superuser else orgs.filter(is_active=True)
+
+
 def visible_org(request, orgcode: str) -> Org:
-    org = Org.objects.filter(orgcode=orgcode).first()
+    # PostgreSQL refuses a NUL even as a query parameter, and no orgcode holds one.
+    org = None if "\x00" in orgcode else visible_orgs(request).filter(orgcode=orgcode).first()
     if org is None or membership_role(org=org, user=request.user) is None:
         raise Http404("No such org.")
     return org
@@ -122,7 +130,7 @@ def visible_org(request, orgcode: str) -> Org:
 
 def dashboard_index_view(request):
     """The user's orgs; straight to the dashboard when there is only one."""
-    orgs = list(orgs_of_user(user=request.user).order_by("orgcode"))
+    orgs = list(visible_orgs(request).distinct().order_by("orgcode"))
     if len(orgs) == 1:
         return redirect("ucp-dashboard", orgcode=orgs[0].orgcode)
     context = {**admin.site.each_context(request), "title": "Dashboards", "orgs": orgs}

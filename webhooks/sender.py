@@ -113,12 +113,22 @@ def signed_request(session, *, delivery: WebhookDelivery, config: WebhookConfig)
 
 
 def read_limited(response) -> str:
+    """The first bytes of the receiver's answer, read within the read timeout as a whole: the
+    client's timeout applies per socket read, so a receiver dripping a byte every few seconds
+    would otherwise hold the worker for as long as it likes. read1 returns what has arrived
+    instead of waiting for the full limit."""
     limit = settings.UCP_WEBHOOK_RESPONSE_BODY_LIMIT
+    deadline = time.monotonic() + settings.UCP_WEBHOOK_READ_TIMEOUT
+    data = bytearray()
     try:
-        data = response.raw.read(limit, decode_content=True) or b""
+        while len(data) < limit and time.monotonic() < deadline:
+            chunk = response.raw.read1(limit - len(data), decode_content=True)
+            if not chunk:
+                break
+            data += chunk
     except Exception:  # a broken body must not turn a delivered webhook into a failure
-        data = b""
-    return data[:limit].decode("utf-8", errors="replace")
+        pass
+    return bytes(data[:limit]).decode("utf-8", errors="replace")
 
 
 def send(*, delivery: WebhookDelivery, config: WebhookConfig) -> SendResult:

@@ -13,6 +13,8 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from ucp import errors
 
@@ -89,14 +91,31 @@ def host_addresses(host: str, port: int) -> set[IPAddress]:
     return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
 
 
-def target_check(url: str) -> None:
-    """Raises UnsafeTarget unless `url` is an http(s) URL whose host the service may call."""
-    allow_private = settings.UCP_WEBHOOK_ALLOW_PRIVATE
+def is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def target_check(url: str, *, allow_private: bool | None = None) -> None:
+    """Raises UnsafeTarget unless `url` is an http(s) URL whose host the service may call.
+    `allow_private` defaults to UCP_WEBHOOK_ALLOW_PRIVATE."""
+    if allow_private is None:
+        allow_private = settings.UCP_WEBHOOK_ALLOW_PRIVATE
+    if any(c == "\\" or c.isspace() or not c.isprintable() for c in url):
+        # urllib.parse and the HTTP client read these differently: `https://127.0.0.1\@host/`
+        # is `host` to urlsplit but 127.0.0.1 to urllib3, which is the one that dials.
+        raise UnsafeTarget("the URL has a backslash, a space or a control character")
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
+        dialled = parse_url(url)
+    except (ValueError, LocationParseError) as exc:
         raise UnsafeTarget("the URL is malformed") from exc
+    if (dialled.host or "").strip("[]").lower() != (parts.hostname or "").lower():
+        raise UnsafeTarget("the URL's host is ambiguous")
 
     if parts.scheme not in ("http", "https"):
         raise UnsafeTarget("the URL must use https")
@@ -108,8 +127,12 @@ def target_check(url: str) -> None:
 
     for ip in host_addresses(host, port):
         problem = address_problem(ip, allow_private=allow_private)
-        if problem:
+        if problem and is_ip_literal(host):
             raise UnsafeTarget(f"the host {host!r} is {problem} ({ip})")
+        if problem:
+            # The address a name resolves to is not told: org admins must not be able to map
+            # the service's internal DNS through this message.
+            raise UnsafeTarget(f"the host {host!r} resolves to {problem}")
     if parts.scheme != "https" and not allow_private:
         raise UnsafeTarget("the URL must use https")
 

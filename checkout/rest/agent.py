@@ -8,7 +8,9 @@ timeouts, no private or loopback addresses unless the environment allows them) a
 profile that cannot be fetched never blocks a request that names a version we speak.
 """
 
+import json
 import logging
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -19,12 +21,16 @@ from django.core.cache import cache
 from requests_hardened import Config, Manager
 
 from ucp.secrets import secret_digest
+from webhooks.targets import UnsafeTarget, target_check
 
 logger = logging.getLogger(__name__)
 
 PROFILE_CACHE_SECONDS = 300
 UNREACHABLE_CACHE_SECONDS = 60
 PROFILE_MAX_BYTES = 256 * 1024
+# The whole download, however the platform paces its bytes: the client's read timeout applies per
+# socket read, so a host sending one byte every two seconds would otherwise hold the request.
+PROFILE_DEADLINE_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,11 @@ def parse_agent_header(raw: str | None) -> AgentHeader:
         raise MalformedAgentHeader(f"UCP-Agent is not an RFC 8941 dictionary: {exc}") from None
 
     profile = dictionary.get("profile")
-    profile_url = profile.value if profile is not None else ""
     version = dictionary.get("version")
+    if any(isinstance(member, http_sfv.InnerList) for member in (profile, version)):
+        # An inner list has no single value: `profile=("a" "b")` names no one profile.
+        raise MalformedAgentHeader("UCP-Agent profile and version must be strings.")
+    profile_url = profile.value if profile is not None else ""
     version_value = version.value if version is not None else ""
     if not version_value and profile is not None:
         version_value = profile.params.get("version", "")
@@ -85,10 +94,23 @@ def profile_client() -> Manager:
 
 
 def fetchable(url: str) -> bool:
-    """HTTPS only; plain HTTP only where private targets are allowed (development, tests)."""
-    parts = urlsplit(url)
-    allowed = {"https", "http"} if settings.UCP_AGENT_PROFILE_ALLOW_PRIVATE else {"https"}
-    return parts.scheme in allowed and bool(parts.hostname)
+    """HTTPS only; plain HTTP only where private targets are allowed (development, tests). Where
+    they are, the client's IP filter is off, so link-local, multicast and cloud metadata hosts
+    are refused here, as the webhook sender refuses them."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    allow_private = settings.UCP_AGENT_PROFILE_ALLOW_PRIVATE
+    allowed = {"https", "http"} if allow_private else {"https"}
+    if parts.scheme not in allowed or not parts.hostname:
+        return False
+    if allow_private:
+        try:
+            target_check(url, allow_private=True)
+        except UnsafeTarget:
+            return False
+    return True
 
 
 def capabilities_of(ucp: dict) -> dict[str, list[str]]:
@@ -116,7 +138,8 @@ def order_webhook_url_of(ucp: dict) -> str:
     elif isinstance(raw, dict):
         entries = raw.get("dev.ucp.shopping.order") or []
     for entry in entries if isinstance(entries, list) else []:
-        url = (entry.get("config") or {}).get("webhook_url") if isinstance(entry, dict) else None
+        config = entry.get("config") if isinstance(entry, dict) else None
+        url = config.get("webhook_url") if isinstance(config, dict) else None
         if isinstance(url, str) and urlsplit(url).scheme in {"http", "https"}:
             return url
     return ""
@@ -135,12 +158,35 @@ def read_profile(document) -> PlatformProfile:
     )
 
 
+def read_capped(response) -> bytes:
+    """At most PROFILE_MAX_BYTES of the body within PROFILE_DEADLINE_SECONDS, else ValueError."""
+    deadline = time.monotonic() + PROFILE_DEADLINE_SECONDS
+    received = bytearray()
+    # read1 returns what has arrived instead of waiting for a full chunk, so the deadline is
+    # checked after every few bytes a slow host sends.
+    while chunk := response.raw.read1(16384, decode_content=True):
+        received += chunk
+        if len(received) > PROFILE_MAX_BYTES:
+            raise ValueError(f"the profile is larger than {PROFILE_MAX_BYTES} bytes")
+        if time.monotonic() > deadline:
+            raise ValueError(f"the profile took longer than {PROFILE_DEADLINE_SECONDS} s")
+    return bytes(received)
+
+
 def download_profile(url: str) -> PlatformProfile:
     try:
-        response = profile_client().send_request("GET", url, headers={"Accept": "application/json"})
-        if response.status_code != 200 or len(response.content) > PROFILE_MAX_BYTES:
-            raise ValueError(f"status {response.status_code}")
-        return read_profile(response.json())
+        with profile_client().get_session() as session:
+            response = session.get(
+                url, headers={"Accept": "application/json"}, stream=True, allow_redirects=False
+            )
+            with response:
+                if response.status_code != 200:
+                    raise ValueError(f"status {response.status_code}")
+                document = json.loads(read_capped(response))
+        return read_profile(document)
+    except RecursionError:
+        logger.info("Platform profile unreadable", extra={"profile_url": url, "reason": "nested"})
+        return PlatformProfile(reachable=False)
     except (requests.RequestException, ValueError) as exc:
         logger.info("Platform profile unreachable", extra={"profile_url": url, "reason": str(exc)})
         return PlatformProfile(reachable=False)

@@ -35,6 +35,9 @@ def rest_auth_mode(org) -> str:
 
 
 def platform_from_bearer(token: str) -> Platform:
+    if not token or not token.isprintable():
+        # PostgreSQL refuses a NUL even as a query parameter; no issued token has one.
+        raise errors.Unauthorized("The access token is invalid or expired.")
     access = (
         AccessToken.objects.select_related("application")
         .filter(token=token, expires__gt=timezone.now())

@@ -26,7 +26,9 @@ def rest_idempotent(
     )
     try:
         payload = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
+        # Routes that ignore their body (cancel) still fingerprint it: as text when it is not
+        # JSON, or nested too deep for the parser.
         payload = body.decode("utf-8", "replace")
     return idempotency.run_idempotent(
         scope=scope, fingerprint=idempotency.request_fingerprint(payload), respond=execute

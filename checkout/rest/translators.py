@@ -93,15 +93,72 @@ def buyer_from(data: dict) -> dict:
     return buyer
 
 
+def instrument_checked(instrument: dict, path: str) -> dict:
+    """The parts of an instrument the payment service reads must have their types: a display or
+    credential that is not an object, or an id that is not a string, is invalid input there."""
+    for name in ("display", "credential"):
+        if instrument.get(name) is not None and not isinstance(instrument[name], dict):
+            raise errors.InvalidInput.for_field(f"{path}.{name}", "must be an object")
+    for name in ("id", "handler_id", "type"):
+        if instrument.get(name) is not None and not isinstance(instrument[name], str):
+            raise errors.InvalidInput.for_field(f"{path}.{name}", "must be a string")
+    return instrument
+
+
 def instruments_from(body: dict, negotiated: Negotiated) -> list[dict]:
     """The instrument(s) a complete (or an update) carries, in either version's shape."""
     if isinstance(body.get("payment_data"), dict):
-        return [body["payment_data"]]
+        return [instrument_checked(body["payment_data"], "payment_data")]
     payment = body.get("payment") if isinstance(body.get("payment"), dict) else {}
-    instruments = [i for i in payment.get("instruments") or [] if isinstance(i, dict)]
+    listed = payment.get("instruments") or []
+    if not isinstance(listed, list):
+        raise errors.InvalidInput.for_field("payment.instruments", "must be a list")
+    instruments = [
+        instrument_checked(i, f"payment.instruments[{index}]")
+        for index, i in enumerate(listed)
+        if isinstance(i, dict)
+    ]
     selected = payment.get("selected_instrument_id")
     chosen = [i for i in instruments if i.get("selected") or (selected and i.get("id") == selected)]
     return chosen or instruments
+
+
+def fulfillment_checked(fulfillment: dict | None) -> dict | None:
+    """The lists and ids of `fulfillment.methods` that the checkout service walks must have
+    their JSON types; anything else in the object is left to the service."""
+    if not fulfillment:
+        return fulfillment
+    methods = fulfillment.get("methods")
+    if methods is None:
+        return fulfillment
+    if not isinstance(methods, list):
+        raise errors.InvalidInput.for_field("fulfillment.methods", "must be a list")
+    for index, method in enumerate(methods):
+        path = f"fulfillment.methods[{index}]"
+        if not isinstance(method, dict):
+            raise errors.InvalidInput.for_field(path, "must be an object")
+        for name in ("destinations", "groups"):
+            if method.get(name) is not None and not isinstance(method[name], list):
+                raise errors.InvalidInput.for_field(f"{path}.{name}", "must be a list")
+        for name in ("selected_destination_id", "type"):
+            if method.get(name) is not None and not isinstance(method[name], str):
+                raise errors.InvalidInput.for_field(f"{path}.{name}", "must be a string")
+        for position, group in enumerate(method.get("groups") or []):
+            option = group.get("selected_option_id") if isinstance(group, dict) else None
+            if option is not None and not isinstance(option, str):
+                raise errors.InvalidInput.for_field(
+                    f"{path}.groups[{position}].selected_option_id", "must be a string"
+                )
+        for position, destination in enumerate(method.get("destinations") or []):
+            if not isinstance(destination, dict):
+                raise errors.InvalidInput.for_field(
+                    f"{path}.destinations[{position}]", "must be an object"
+                )
+            if destination.get("id") is not None and not isinstance(destination["id"], str):
+                raise errors.InvalidInput.for_field(
+                    f"{path}.destinations[{position}].id", "must be a string"
+                )
+    return fulfillment
 
 
 def checkout_input_from(body, negotiated: Negotiated) -> CheckoutInput:
@@ -118,7 +175,7 @@ def checkout_input_from(body, negotiated: Negotiated) -> CheckoutInput:
             for line in data["line_items"]
         ],
         buyer=buyer_from(data),
-        fulfillment=data.get("fulfillment"),
+        fulfillment=fulfillment_checked(data.get("fulfillment")),
         discount_codes=codes,
         payment_instruments=instruments_from(body, negotiated),
     )

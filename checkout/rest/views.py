@@ -6,7 +6,6 @@ failure answers in the right version), authenticate the platform, then run the o
 writes through the idempotency check before any state check.
 """
 
-import json
 import logging
 
 from django.conf import settings
@@ -34,6 +33,7 @@ from checkout.rest.settings import rest_settings, simulation_secret_matches
 from checkout.rest.versions import SUPPORTED_VERSIONS, org_root_version
 from orgconfig.selectors import org_for_hostname, org_get_active
 from ucp import errors
+from ucp.api.parsers import json_loads_checked
 
 logger = logging.getLogger(__name__)
 
@@ -146,10 +146,7 @@ class RestView(View):
     def json_body(self):
         if not self.request.body:
             return {}
-        try:
-            return json.loads(self.request.body)
-        except (ValueError, UnicodeDecodeError):
-            raise errors.InvalidInput("The request body is not valid JSON.") from None
+        return json_loads_checked(self.request.body)
 
     def idempotent(self, operation: str, execute, session_id: str = ""):
         return rest_idempotent(
@@ -344,8 +341,10 @@ class SimulateShippingView(View):
         try:
             order = services.order_simulate_shipped(org=org, order_id=order_id)
         except errors.ServiceError as exc:
+            # Plain {code, content}: the simulation route answers the same in every version.
+            error = ProtocolError.from_service_error(exc, version=org_root_version(org))
             return JsonResponse(
-                {"code": "not_found", "content": exc.message}, status=exc.http_status
+                {"code": error.code, "content": error.content}, status=error.http_status
             )
         return JsonResponse({"status": "shipped", "order_id": str(order.guid)})
 

@@ -47,6 +47,21 @@ def is_plain_json_path(path: str) -> bool:
     )
 
 
+# The UCP REST binding: per org under /ucp/rest/, and the routes 2026-01-11 clients call on the
+# server root (checkout/rest/urls.py). Its errors are UCP's `{code, content}`.
+REST_BINDING_PREFIXES = (API_PREFIX + "/rest/", "/orders/", "/testing/simulate-shipping/")
+
+
+def is_rest_binding_path(path: str) -> bool:
+    return path == API_PREFIX + "/rest" or path.startswith(REST_BINDING_PREFIXES)
+
+
+def rest_error_response(status: int) -> JsonResponse:
+    code, message = FALLBACK_ERRORS.get(status, FALLBACK_ERRORS[500])
+    status = status if status in FALLBACK_ERRORS else 500
+    return JsonResponse({"code": code.replace("-", "_"), "content": message}, status=status)
+
+
 def plain_error_response(status: int) -> JsonResponse:
     code, message = FALLBACK_ERRORS.get(status, FALLBACK_ERRORS[500])
     status = status if status in FALLBACK_ERRORS else 500
@@ -95,6 +110,11 @@ class RequestContextMiddleware:
         )
 
     def process_exception(self, request, exception):
+        if is_rest_binding_path(request.path):
+            if isinstance(exception, (Http404, PermissionDenied, SuspiciousOperation)):
+                return None  # Django answers these with a 4xx, which ensure_json_error shapes
+            logger.exception("Unhandled error in the REST binding")
+            return rest_error_response(500)
         if is_plain_json_path(request.path):
             if isinstance(exception, (Http404, PermissionDenied, SuspiciousOperation)):
                 return None  # Django answers these with a 4xx, which ensure_json_error shapes
@@ -111,6 +131,11 @@ class RequestContextMiddleware:
             return response
         if response.get("Content-Type", "").startswith("application/json"):
             return response
+        if is_rest_binding_path(request.path):
+            shaped = rest_error_response(response.status_code)
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
         if is_plain_json_path(request.path):
             plain = plain_error_response(response.status_code)
             if response.has_header("Allow"):

@@ -11,6 +11,8 @@ clear `invalid-input` naming the place, instead of surfacing as a 500 deep insid
   saving or echoing them fails.
 """
 
+import json
+
 from django.conf import settings
 from rest_framework.parsers import JSONParser
 
@@ -70,6 +72,27 @@ def check_parsed_json(data, *, max_depth: int) -> None:
                 pending.append((child, child_path(path, index), depth + 1))
 
 
+def too_deep(max_depth: int) -> errors.InvalidInput:
+    return errors.InvalidInput(
+        f"The request body is nested deeper than {max_depth} levels.",
+        details={"fields": {"body": ["is nested too deeply"]}, "max_depth": max_depth},
+    )
+
+
+def json_loads_checked(raw: bytes | str):
+    """The parsed body under the same limits as SafeJSONParser, for views that read the raw body
+    themselves (the REST binding); InvalidInput when it is not JSON or breaks a limit."""
+    max_depth = max_json_depth()
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise too_deep(max_depth) from None
+    except (ValueError, UnicodeDecodeError):
+        raise errors.InvalidInput.for_field("body", "is not valid JSON") from None
+    check_parsed_json(data, max_depth=max_depth)
+    return data
+
+
 class SafeJSONParser(JSONParser):
     """DRF's JSONParser with a nesting limit and strings PostgreSQL and UTF-8 can hold."""
 
@@ -78,9 +101,6 @@ class SafeJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise errors.InvalidInput(
-                f"The request body is nested deeper than {max_depth} levels.",
-                details={"fields": {"body": ["is nested too deeply"]}, "max_depth": max_depth},
-            ) from None
+            raise too_deep(max_depth) from None
         check_parsed_json(data, max_depth=max_depth)
         return data
