@@ -28,7 +28,7 @@ from ucp.admin import (
     readable_org_ids,
     secret_once_response,
     service_form_response,
-    writable_org_ids,
+    writable_orgs,
 )
 
 OWNER_ONLY = frozenset({Role.OWNER})
@@ -193,9 +193,7 @@ class ApiKeyAdmin(OrgScopedAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        orgs = Org.objects.all()
-        if not request.user.is_superuser:
-            orgs = orgs.filter(pk__in=writable_org_ids(request))
+        orgs = writable_orgs(request)
         form = ApiKeyCreateForm(request.POST or None, orgs=orgs)
         if request.method == "POST" and form.is_valid():
             api_key, plaintext = api_key_create(created_by=request.user, **form.cleaned_data)

@@ -15,7 +15,7 @@ from ucp.admin import (
     report_service_error,
     secret_once_response,
     service_form_response,
-    writable_org_ids,
+    writable_orgs,
 )
 from ucp.errors import ServiceError
 
@@ -86,9 +86,7 @@ class PlatformAdmin(OrgScopedAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        orgs = Org.objects.all()
-        if not request.user.is_superuser:
-            orgs = orgs.filter(pk__in=writable_org_ids(request))
+        orgs = writable_orgs(request)
         form = PlatformRegisterForm(request.POST or None, orgs=orgs)
         if request.method == "POST" and form.is_valid():
             platform, client_secret = platform_register(

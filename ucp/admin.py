@@ -67,6 +67,13 @@ def writable_org_ids(request, write_roles=WRITE_ROLES) -> set[int]:
     return {org_id for org_id, role in user_roles(request).items() if role in write_roles}
 
 
+def writable_orgs(request):
+    """The orgs a console user may create objects in: all for superusers."""
+    if request.user.is_superuser:
+        return Org.objects.all()
+    return Org.objects.filter(pk__in=writable_org_ids(request))
+
+
 def console_actor(request) -> str:
     """The actor written to the audit trail, in the form the admin API uses."""
     return f"user:{request.user.pk}"
