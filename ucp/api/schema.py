@@ -292,17 +292,21 @@ def identity_authorize_output():
 
 
 @functools.cache
-def identity_link_page():
-    link_output = import_string("identity.api.LinkOutput")
-
-    class IdentityLinkPage(serializers.Serializer):
-        items = link_output(many=True)
-        next_token = serializers.CharField(allow_null=True, help_text="null on the last page.")
-
-        class Meta:
-            ref_name = "IdentityLinkPage"
-
-    return IdentityLinkPage
+def page_of(item_serializer_path: str, name: str):
+    """The body of a paginated list: `items` of the given output serializer and `next_token`."""
+    item_output = import_string(item_serializer_path)
+    page = type(
+        name,
+        (serializers.Serializer,),
+        {
+            "items": item_output(many=True),
+            "next_token": serializers.CharField(
+                allow_null=True, help_text="null on the last page."
+            ),
+            "Meta": type("Meta", (), {"ref_name": name}),
+        },
+    )
+    return page
 
 
 @functools.cache
@@ -378,20 +382,6 @@ def platform_with_secret_serializer():
 
 
 @functools.cache
-def platform_page_serializer():
-    platform_output = import_string("platforms.api.PlatformOutput")
-
-    class PlatformPage(serializers.Serializer):
-        items = platform_output(many=True)
-        next_token = serializers.CharField(allow_null=True, help_text="null on the last page.")
-
-        class Meta:
-            ref_name = "PlatformPage"
-
-    return PlatformPage
-
-
-@functools.cache
 def checkout_with_ids(*fields):
     """The cart body of update: the cart, plus the session id and expected revision."""
     cart_input = import_string("checkout.api.CartInput")
@@ -439,7 +429,10 @@ SEED_BODIES = {
         dotted("platforms.api.PlatformRegisterInput"),
         platform_with_secret_serializer,
     ),
-    "/ucp/platform/list": (dotted("platforms.api.PlatformListInput"), platform_page_serializer),
+    "/ucp/platform/list": (
+        dotted("platforms.api.PlatformListInput"),
+        lambda: page_of("platforms.api.PlatformOutput", "PlatformPage"),
+    ),
     "/ucp/platform/get": (fixed(PlatformRefInput), dotted("platforms.api.PlatformOutput")),
     "/ucp/platform/revoke": (fixed(PlatformChangeInput), dotted("platforms.api.PlatformOutput")),
     "/ucp/platform/rotate": (fixed(PlatformChangeInput), platform_with_secret_serializer),
@@ -458,7 +451,10 @@ SEED_BODIES = {
     "/ucp/identity/token": (fixed(IdentityTokenInput), fixed(IdentityTokenOutput)),
     "/ucp/identity/revoke": (fixed(IdentityRevokeInput), fixed(IdentityRevokeOutput)),
     "/ucp/identity/userinfo": (NO_BODY, fixed(IdentityUserinfoOutput)),
-    "/ucp/identity/link/list": (dotted("identity.api.LinkListInput"), identity_link_page),
+    "/ucp/identity/link/list": (
+        dotted("identity.api.LinkListInput"),
+        lambda: page_of("identity.api.LinkOutput", "IdentityLinkPage"),
+    ),
     "/ucp/identity/link/revoke": (fixed(IdentityLinkRefInput), dotted("identity.api.LinkOutput")),
     "/ucp/identity/.well-known/oauth-authorization-server": (
         None,
