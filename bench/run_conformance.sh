@@ -10,8 +10,7 @@
 #   SIMULATION_SECRET   the org's simulation secret (see manage.py ucp_rest_settings)
 #   TEST_FILES          space-separated subset of *_test.py to run (default: all)
 # The org under test must be the server's default org (UCP_DEFAULT_ORGCODE), seeded with the
-# flower-shop data, with UCP config rest_auth `none` and root_profile_version 2026-01-11, and the
-# simulation routes enabled with that secret (checkout/rest/README.md shows the commands).
+# flower-shop data and configured as bench/conformance_server.sh does (it starts such a server).
 set -uo pipefail
 
 suite_dir=${1:?usage: $0 <conformance checkout>}
@@ -20,6 +19,13 @@ server_url=${SERVER_URL:-http://localhost:8106}
 secret=${SIMULATION_SECRET:?set SIMULATION_SECRET}
 log_dir=${LOG_DIR:-$(mktemp -d)}
 mkdir -p "$log_dir"
+
+# The server may still be migrating (bench/conformance_server.sh): wait for discovery to answer.
+for _ in $(seq 60); do
+  curl -sf -o /dev/null "$server_url/.well-known/ucp" && break
+  sleep 1
+done
+curl -sf -o /dev/null "$server_url/.well-known/ucp" || { echo "no server at $server_url" >&2; exit 2; }
 
 cd "$suite_dir" || exit 2
 files=${TEST_FILES:-$(ls *_test.py)}

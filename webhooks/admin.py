@@ -102,13 +102,14 @@ class WebhookDeliveryAdmin(ServiceOnlyAdmin):
         "org",
         "platform",
         "event_type",
+        "source",
         "status",
         "attempt_count",
         "last_status_code",
         "next_attempt_at",
         "created_at",
     ]
-    list_filter = ["status", "event_type", "is_test"]
+    list_filter = ["status", "event_type", "source", "is_test"]
     search_fields = ["guid", "platform__caption", "org__orgcode"]
     readonly_fields = [
         "guid",
@@ -116,6 +117,9 @@ class WebhookDeliveryAdmin(ServiceOnlyAdmin):
         "event",
         "platform",
         "event_type",
+        "source",
+        "target_url",
+        "ucp_version",
         "body",
         "status",
         "is_test",

@@ -96,9 +96,22 @@ class DeliveryStatus(models.TextChoices):
     HELD = "held", "Held"
 
 
+class DeliverySource(models.TextChoices):
+    # The callback URL an org admin configured for the platform (WebhookConfig).
+    CONFIG = "config", "Configured callback"
+    # The order webhook URL the platform's UCP profile named when the checkout was created over
+    # the REST binding (dev.ucp.shopping.order → config.webhook_url).
+    PROFILE = "profile", "Platform profile"
+
+
 class WebhookDelivery(models.Model):
-    """One event to one platform. `guid` is the `webhook-id` and `body` the exact bytes sent on
-    every attempt."""
+    """One event to one platform's target. `guid` is the `webhook-id` and `body` the exact bytes
+    sent on every attempt.
+
+    A delivery from the platform's profile carries its own `target_url` and `ucp_version` (both
+    captured at checkout time); a configured one reads them from the platform's WebhookConfig at
+    each attempt, so an admin's URL change reaches deliveries still retrying.
+    """
 
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="webhook_deliveries")
@@ -107,6 +120,11 @@ class WebhookDelivery(models.Model):
         Platform, on_delete=models.CASCADE, related_name="webhook_deliveries"
     )
     event_type = models.CharField(max_length=40)
+    source = models.CharField(
+        max_length=10, choices=DeliverySource.choices, default=DeliverySource.CONFIG
+    )
+    target_url = models.URLField(max_length=2000, blank=True)
+    ucp_version = models.CharField(max_length=10, choices=UcpVersion.choices, blank=True)
     body = models.TextField()
     status = models.CharField(
         max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -124,7 +142,9 @@ class WebhookDelivery(models.Model):
         ordering = ["-pk"]
         verbose_name_plural = "webhook deliveries"
         constraints = [
-            models.UniqueConstraint(fields=["event", "platform"], name="one_delivery_per_platform")
+            models.UniqueConstraint(
+                fields=["event", "platform", "source"], name="one_delivery_per_platform_source"
+            )
         ]
         indexes = [
             models.Index(fields=["org", "status"]),

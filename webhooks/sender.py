@@ -18,7 +18,7 @@ from requests_hardened.ip_filter import InvalidIPAddress
 
 from orgconfig.signing import signing_key_active
 from webhooks.events import is_order_event
-from webhooks.models import UcpVersion, WebhookConfig, WebhookDelivery
+from webhooks.models import DeliverySource, UcpVersion, WebhookConfig, WebhookDelivery
 from webhooks.signing import detached_jws, rfc9421_sign, standard_webhook_headers
 from webhooks.targets import UnsafeTarget, target_check
 
@@ -85,27 +85,44 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (moment - timezone.now()).total_seconds())
 
 
-def signed_request(session, *, delivery: WebhookDelivery, config: WebhookConfig):
+def target_of(delivery: WebhookDelivery, config: WebhookConfig | None) -> tuple[str, str]:
+    """(URL, UCP version) of the attempt: a profile delivery's own, else the platform's current
+    configured callback."""
+    if delivery.source == DeliverySource.PROFILE:
+        return delivery.target_url, delivery.ucp_version
+    return config.callback_url, config.ucp_version
+
+
+def event_headers(delivery: WebhookDelivery, config: WebhookConfig | None) -> dict:
+    """Standard Webhooks id and timestamp on every delivery. The HMAC `webhook-signature` needs
+    the secret an admin shares with the platform, so a profile delivery (whose platform was never
+    given one) is signed with the org's key only, which is what UCP itself defines."""
+    now = timezone.now()
+    if delivery.source == DeliverySource.PROFILE:
+        return {"webhook-id": str(delivery.guid), "webhook-timestamp": str(int(now.timestamp()))}
+    return standard_webhook_headers(
+        secrets_in_use=secrets_in_use(config),
+        msg_id=str(delivery.guid),
+        timestamp=now,
+        body=delivery.body,
+    )
+
+
+def signed_request(session, *, delivery: WebhookDelivery, config: WebhookConfig | None):
     body = delivery.body.encode()
+    url, version = target_of(delivery, config)
     headers = {
         "Content-Type": "application/json",
         "Webhook-Event-Type": delivery.event_type,
-        **standard_webhook_headers(
-            secrets_in_use=secrets_in_use(config),
-            msg_id=str(delivery.guid),
-            timestamp=timezone.now(),
-            body=delivery.body,
-        ),
+        **event_headers(delivery, config),
     }
     if is_order_event(delivery.event_type):
         headers["UCP-Agent"] = f'profile="{profile_url(delivery.org)}"'
-    prepared = session.prepare_request(
-        requests.Request("POST", config.callback_url, data=body, headers=headers)
-    )
+    prepared = session.prepare_request(requests.Request("POST", url, data=body, headers=headers))
 
     if is_order_event(delivery.event_type):
         key = signing_key_active(org=delivery.org)
-        if config.ucp_version == UcpVersion.V2026_01_11:
+        if version == UcpVersion.V2026_01_11:
             prepared.headers["Request-Signature"] = detached_jws(key=key, body=body)
         else:
             rfc9421_sign(prepared, key=key, body=body)
@@ -131,11 +148,12 @@ def read_limited(response) -> str:
     return bytes(data[:limit]).decode("utf-8", errors="replace")
 
 
-def send(*, delivery: WebhookDelivery, config: WebhookConfig) -> SendResult:
-    """One POST of the delivery's bytes to the platform's current callback URL."""
-    result = SendResult(url=config.callback_url)
+def send(*, delivery: WebhookDelivery, config: WebhookConfig | None) -> SendResult:
+    """One POST of the delivery's bytes to its target (see target_of)."""
+    url, _version = target_of(delivery, config)
+    result = SendResult(url=url)
     try:
-        target_check(config.callback_url)
+        target_check(url)
     except UnsafeTarget as exc:
         result.error = f"refused: {exc}"
         return result

@@ -25,6 +25,7 @@ from ucp.revisions import update_if_revision
 from webhooks import sender
 from webhooks.events import EVENT_TYPES, TEST_EVENT_TYPE, is_order_event, validate_event_filters
 from webhooks.models import (
+    DeliverySource,
     DeliveryStatus,
     UcpVersion,
     WebhookAttempt,
@@ -99,18 +100,40 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def render_body(*, event: WebhookEvent, config: WebhookConfig, delivery_guid) -> str:
+# How platforms built on the 2026-01-11 sample server name the order events they receive.
+SAMPLE_EVENT_NAMES = {
+    "order.created": "order_placed",
+    "order.updated": "order_updated",
+    "order.shipped": "order_shipped",
+    "order.delivered": "order_delivered",
+    "order.canceled": "order_canceled",
+}
+
+
+def render_body(
+    *, event: WebhookEvent, version: str, delivery_guid, sample_envelope: bool = False
+) -> str:
     """The exact text a delivery sends on every attempt.
 
-    UCP order webhooks are the flat, full order snapshot (plus `event_id` and `created_time` for
-    2026-01-11, which has no webhook-id header); other events use the Standard Webhooks payload
-    shape `{type, timestamp, data}`.
+    UCP order webhooks are the flat, full order snapshot in the receiver's version (plus
+    `event_id` and `created_time` for 2026-01-11, which has no webhook-id header); with
+    `sample_envelope` (an org's compatibility switch for profile targets) that order is wrapped
+    as `{event_type, checkout_id, order}`, as the 2026-01-11 sample server sent it. Other events
+    use the Standard Webhooks payload shape `{type, timestamp, data}`.
     """
+    from orders.snapshots import order_in_version
+
     if is_order_event(event.event_type):
-        body = {"ucp": ucp_block(config.ucp_version), **event.payload}
-        if config.ucp_version == UcpVersion.V2026_01_11:
+        body = {"ucp": ucp_block(version), **order_in_version(event.payload, version)}
+        if version == UcpVersion.V2026_01_11:
             body["event_id"] = str(delivery_guid)
             body["created_time"] = rfc3339(event.created_at)
+        if sample_envelope:
+            body = {
+                "event_type": SAMPLE_EVENT_NAMES[event.event_type],
+                "checkout_id": event.payload.get("checkout_id"),
+                "order": body,
+            }
     else:
         body = {
             "type": event.event_type,
@@ -132,9 +155,28 @@ def subscribed_configs(event: WebhookEvent):
     return [config for config in configs if config.subscribes_to(event.event_type)]
 
 
+def profile_target_of(event: WebhookEvent, configs: list[WebhookConfig]):
+    """The order webhook URL the platform's UCP profile named for this order's checkout, unless
+    the platform is revoked or its configured callback already receives the event there."""
+    from checkout.rest.selectors import order_webhook_target
+
+    if not is_order_event(event.event_type) or not event.payload.get("checkout_id"):
+        return None
+    target = order_webhook_target(org_id=event.org_id, checkout_guid=event.payload["checkout_id"])
+    if target is None:
+        return None
+    if any(c.platform_id == target.platform_id and c.callback_url == target.url for c in configs):
+        return None
+    if Platform.objects.filter(pk=target.platform_id, revoked_at__isnull=False).exists():
+        return None
+    return target
+
+
 @transaction.atomic
 def event_fan_out(*, event_id: int) -> list[int]:
-    """Creates one delivery per subscribed platform of the event's org, once.
+    """Creates the event's deliveries, once: one per subscribed platform of the event's org, and
+    for an order event one to the webhook URL of the platform profile its checkout was created
+    with (UCP's own way of asking for order webhooks).
 
     The event row is locked and `fanned_out_at` checked, so a re-queued duplicate finds the work
     done. Paused platforms get their deliveries too; they are held until resumed.
@@ -149,7 +191,8 @@ def event_fan_out(*, event_id: int) -> list[int]:
 
     now = timezone.now()
     deliveries = []
-    for config in subscribed_configs(event):
+    configs = subscribed_configs(event)
+    for config in configs:
         delivery = WebhookDelivery(
             org_id=event.org_id,
             event=event,
@@ -158,8 +201,32 @@ def event_fan_out(*, event_id: int) -> list[int]:
             next_attempt_at=now,
             retry_until=now + retry_window(),
         )
-        delivery.body = render_body(event=event, config=config, delivery_guid=delivery.guid)
+        delivery.body = render_body(
+            event=event, version=config.ucp_version, delivery_guid=delivery.guid
+        )
         deliveries.append(delivery)
+
+    target = profile_target_of(event, configs)
+    if target is not None:
+        delivery = WebhookDelivery(
+            org_id=event.org_id,
+            event=event,
+            platform_id=target.platform_id,
+            event_type=event.event_type,
+            source=DeliverySource.PROFILE,
+            target_url=target.url,
+            ucp_version=target.version,
+            next_attempt_at=now,
+            retry_until=now + retry_window(),
+        )
+        delivery.body = render_body(
+            event=event,
+            version=target.version,
+            delivery_guid=delivery.guid,
+            sample_envelope=target.sample_envelope,
+        )
+        deliveries.append(delivery)
+
     WebhookDelivery.objects.bulk_create(deliveries)
     event.fanned_out_at = now
     event.save(update_fields=["fanned_out_at"])
@@ -266,6 +333,14 @@ def config_record_failure(config: WebhookConfig) -> None:
             )
 
 
+def held_for(delivery: WebhookDelivery, config: WebhookConfig) -> bool:
+    """An admin who disables a platform's webhooks stops all of them; a pause (failures at the
+    configured callback) holds only what goes to that callback."""
+    if not config.enabled:
+        return True
+    return delivery.source == DeliverySource.CONFIG and config.is_paused
+
+
 def delivery_attempt(*, delivery_id: int, expected_attempts: int | None = None) -> str:
     """Makes the next attempt of a due delivery and decides what follows.
 
@@ -303,13 +378,14 @@ def delivery_attempt(*, delivery_id: int, expected_attempts: int | None = None) 
             .filter(platform_id=delivery.platform_id)
             .first()
         )
-        if delivery.platform.revoked_at is not None or config is None:
+        from_config = delivery.source == DeliverySource.CONFIG
+        if delivery.platform.revoked_at is not None or (from_config and config is None):
             delivery.status = DeliveryStatus.FAILED
             delivery.last_error = "the platform was revoked"
             delivery.completed_at = now
             delivery.save(update_fields=["status", "last_error", "completed_at"])
             return "failed"
-        if not delivery.is_test and (not config.enabled or config.is_paused):
+        if not delivery.is_test and config is not None and held_for(delivery, config):
             delivery.status = DeliveryStatus.HELD
             delivery.save(update_fields=["status"])
             return "held"
@@ -332,7 +408,9 @@ def delivery_attempt(*, delivery_id: int, expected_attempts: int | None = None) 
             delivery.completed_at = timezone.now()
         delivery.save()
 
-        if not delivery.is_test:
+        # Only the configured callback's record pauses the platform: a profile URL is the
+        # platform's own, chosen per checkout, and its failures say nothing about the other.
+        if not delivery.is_test and from_config:
             if outcome == "succeeded":
                 config_record_success(config)
             elif outcome == "failed":
@@ -576,7 +654,9 @@ def webhook_test_send(*, config: WebhookConfig, actor: str) -> WebhookDelivery:
             next_attempt_at=now,
             retry_until=now,
         )
-        delivery.body = render_body(event=event, config=config, delivery_guid=delivery.guid)
+        delivery.body = render_body(
+            event=event, version=config.ucp_version, delivery_guid=delivery.guid
+        )
         delivery.save()
         audit_record(
             org=config.org,

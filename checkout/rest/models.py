@@ -24,8 +24,9 @@ class RestBinding(models.Model):
 
 
 class RestSettings(models.Model):
-    """An org's settings for the conformance suite's simulation routes. Kept beside the binding
-    until the org config (revisioned, audited) takes them over; the fields move as they are.
+    """An org's settings for the conformance suite's simulation routes and a webhook
+    compatibility switch. Kept beside the binding until the org config (revisioned, audited)
+    takes them over; the fields move as they are.
 
     The conformance suite's simulation routes can only be switched on together with a secret:
     the database refuses `simulation_enabled` without a secret digest.
@@ -36,6 +37,10 @@ class RestSettings(models.Model):
     )
     simulation_enabled = models.BooleanField(default=False)
     simulation_secret_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # Compatibility with platforms built on the 2026-01-11 sample server (and that release's
+    # conformance suite): order webhooks to a profile's webhook URL are wrapped as
+    # `{event_type, checkout_id, order}` instead of the flat order the specification defines.
+    sample_webhook_envelope = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

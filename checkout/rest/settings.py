@@ -1,4 +1,5 @@
-"""Reads and writes of an org's simulation-route settings for the REST binding."""
+"""Reads and writes of an org's REST-binding settings: the simulation routes and the order
+webhook envelope for 2026-01-11 sample clients."""
 
 import hmac
 
@@ -24,8 +25,10 @@ def rest_settings_set(
     actor: str,
     simulation_enabled: bool | None = None,
     simulation_secret: str | None = None,
+    sample_webhook_envelope: bool | None = None,
 ) -> RestSettings:
-    """Changes the settings; enabling simulation needs a secret (new or already stored)."""
+    """Changes the settings given (None leaves one as it is); enabling simulation needs a secret
+    (new or already stored)."""
     settings = RestSettings.objects.select_for_update().get(pk=rest_settings(org=org).pk)
     before = settings_view(settings)
     if simulation_secret is not None:
@@ -40,6 +43,8 @@ def rest_settings_set(
                 "simulation_secret", "required to enable the simulation routes"
             )
         settings.simulation_enabled = simulation_enabled
+    if sample_webhook_envelope is not None:
+        settings.sample_webhook_envelope = sample_webhook_envelope
     settings.save()
 
     audit_record(
@@ -59,6 +64,7 @@ def settings_view(settings: RestSettings) -> dict:
     return {
         "simulation_enabled": settings.simulation_enabled,
         "simulation_secret_set": bool(settings.simulation_secret_digest),
+        "webhook_envelope": "sample" if settings.sample_webhook_envelope else "flat",
     }
 
 

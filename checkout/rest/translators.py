@@ -17,10 +17,11 @@ from checkout.models import CheckoutSession, CheckoutStatus
 from checkout.pricing import RequestedLine
 from checkout.rest.handlers import payment_handlers_for
 from checkout.rest.negotiation import ORDER, Negotiated
+from checkout.rest.versions import signed_totals
+from orders.snapshots import order_in_version, order_snapshot
 from ucp import errors
 
 MAX_LINE_ITEMS = 250
-NEGATIVE_IN_2026_04 = {"discount", "items_discount"}
 CONSENT_FIELDS = ("analytics", "preferences", "marketing", "sale_of_data")
 
 
@@ -181,17 +182,6 @@ def checkout_input_from(body, negotiated: Negotiated) -> CheckoutInput:
     )
 
 
-def signed_totals(totals: list[dict], version_is_legacy: bool) -> list[dict]:
-    """Discount entries are positive (subtracted) in 2026-01-11 and negative in 2026-04-08."""
-    shaped = []
-    for entry in totals or []:
-        entry = dict(entry)
-        if entry.get("type") in NEGATIVE_IN_2026_04:
-            entry["amount"] = abs(entry["amount"]) if version_is_legacy else -abs(entry["amount"])
-        shaped.append(entry)
-    return shaped
-
-
 def shaped_tree(value, version_is_legacy: bool):
     """An extension object (fulfillment, discounts) with every nested `totals` list signed for
     the version and JSON nulls dropped (the schemas type optional fields, never as null)."""
@@ -329,79 +319,9 @@ def org_links(org) -> list[dict]:
     return [link for link in policy_links(org=org) if link.get("url")]
 
 
-def order_line_out(line, legacy: bool) -> dict:
-    quantity = {"total": line.quantity, "fulfilled": 0}
-    if not legacy:
-        quantity["original"] = line.quantity
-    return {
-        "id": line.line_id,
-        "item": {"id": line.item_id, "title": line.title, "price": line.unit_price},
-        "quantity": quantity,
-        "totals": signed_totals(line.totals, legacy),
-        "status": "processing",
-    }
-
-
-def expectations_of(order) -> list[dict]:
-    """One expectation per fulfillment method with a chosen destination and option: what the
-    buyer was promised at checkout (the checkout service stores the fulfillment it priced)."""
-    fulfillment = getattr(order, "fulfillment", None) or {}
-    quantities = {line.line_id: line.quantity for line in order.lines.all()}
-    expectations = []
-    for index, method in enumerate(fulfillment.get("methods") or []):
-        destination = next(
-            (
-                d
-                for d in method.get("destinations") or []
-                if d.get("id") == method.get("selected_destination_id")
-            ),
-            None,
-        )
-        groups = method.get("groups") or []
-        option = next(
-            (
-                o
-                for g in groups
-                for o in g.get("options") or []
-                if o.get("id") == g.get("selected_option_id")
-            ),
-            None,
-        )
-        if destination is None or option is None:
-            continue
-        line_ids = method.get("line_item_ids") or list(quantities)
-        expectations.append(
-            {
-                "id": f"exp_{index + 1}",
-                "line_items": [
-                    {"id": line_id, "quantity": quantities[line_id]}
-                    for line_id in line_ids
-                    if line_id in quantities
-                ],
-                "method_type": method.get("type", "shipping"),
-                "destination": {k: v for k, v in destination.items() if v is not None},
-                "description": option.get("title", ""),
-            }
-        )
-    return expectations
-
-
-def events_of(order) -> list[dict]:
-    """The fulfillment events the order service recorded (shipped, delivered, canceled)."""
-    return list(order.fulfillment_events)
-
-
 def order_out(order, negotiated: Negotiated, request) -> dict:
-    legacy = negotiated.legacy
-    body = {
-        "ucp": ucp_block(negotiated, order.org, for_order=True),
-        "id": str(order.guid),
-        "checkout_id": str(order.checkout_session.guid),
-        "permalink_url": order_permalink(request, order.org, order.guid),
-        "line_items": [order_line_out(line, legacy) for line in order.lines.all()],
-        "fulfillment": {"expectations": expectations_of(order), "events": events_of(order)},
-        "totals": signed_totals(order.totals, legacy),
-    }
-    if not legacy:
-        body["currency"] = order.currency
-    return body
+    """The order snapshot (the one webhooks carry) in the request's version, with the permalink
+    of the host the platform called."""
+    body = order_in_version(order_snapshot(order), negotiated.version)
+    body["permalink_url"] = order_permalink(request, order.org, order.guid)
+    return {"ucp": ucp_block(negotiated, order.org, for_order=True), **body}

@@ -650,11 +650,12 @@ def test_order_webhook_target_comes_from_the_profile(rest, loopback_profiles):
     )
     session = CheckoutSession.objects.get(guid=response.json()["id"])
 
-    target = order_webhook_target(session=session)
+    target = order_webhook_target(org_id=session.org_id, checkout_guid=session.guid)
 
     assert response.json()["ucp"]["version"] == OLD
     assert target.url == hook
     assert target.version == OLD
+    assert target.platform_id == session.platform_id
 
 
 def test_unauthenticated_callers_cannot_make_the_service_fetch_profiles(

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from orders.models import Order
+from orders.snapshots import order_snapshot
 from tests.checkout.support import shipping
 from tests.webhooks.conftest import make_order, subscribe
 from tests.webhooks.support import Receiver, Reply, free_port, wait_until
@@ -231,7 +232,7 @@ def test_an_event_whose_task_was_lost_is_swept_up(flower_shop, receiver):
     order = make_order(platform)
     finished(platform)
     lost = WebhookEvent.objects.create(
-        org=flower_shop, event_type="order.updated", payload={"id": str(order.guid)}
+        org=flower_shop, event_type="order.updated", payload=order_snapshot(order)
     )
     WebhookEvent.objects.filter(pk=lost.pk).update(created_at=lost.created_at.replace(year=2020))
 

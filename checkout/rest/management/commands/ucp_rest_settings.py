@@ -1,5 +1,6 @@
-"""`manage.py ucp_rest_settings --org CODE [--simulation on|off] [--simulation-secret-env VAR]`:
-an org's simulation routes for the conformance suite (platform auth is in the UCP config)."""
+"""`manage.py ucp_rest_settings --org CODE [--simulation on|off] [--simulation-secret-env VAR]
+[--webhook-envelope flat|sample]`: an org's simulation routes for the conformance suite, and the
+shape of order webhooks sent to platform profiles (platform auth is in the UCP config)."""
 
 import os
 
@@ -11,7 +12,10 @@ from ucp import errors
 
 
 class Command(BaseCommand):
-    help = "Show or change an org's simulation routes for the UCP conformance suite."
+    help = (
+        "Show or change an org's simulation routes for the UCP conformance suite and the "
+        "order webhook envelope for 2026-01-11 sample clients."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True)
@@ -21,8 +25,15 @@ class Command(BaseCommand):
             help="Name of the environment variable holding the simulation secret "
             "(never passed on the command line, where it would land in shell history).",
         )
+        parser.add_argument(
+            "--webhook-envelope",
+            choices=["flat", "sample"],
+            help="Order webhooks to a platform profile's URL: `flat` (the order, as the "
+            "specification defines; default) or `sample` ({event_type, checkout_id, order}, as "
+            "the 2026-01-11 sample server and its conformance suite expect).",
+        )
 
-    def handle(self, *args, org, simulation, simulation_secret_env, **options):
+    def handle(self, *args, org, simulation, simulation_secret_env, webhook_envelope, **options):
         target = org_get_active(orgcode=org)
         if target is None:
             raise CommandError(f"No active org {org!r}.")
@@ -37,6 +48,9 @@ class Command(BaseCommand):
                 actor="command:ucp_rest_settings",
                 simulation_enabled=None if simulation is None else simulation == "on",
                 simulation_secret=secret,
+                sample_webhook_envelope=None
+                if webhook_envelope is None
+                else webhook_envelope == "sample",
             )
         except errors.ServiceError as exc:
             raise CommandError(exc.message) from None
