@@ -140,7 +140,8 @@ def order_webhook_url_of(ucp: dict) -> str:
     for entry in entries if isinstance(entries, list) else []:
         config = entry.get("config") if isinstance(entry, dict) else None
         url = config.get("webhook_url") if isinstance(config, dict) else None
-        if isinstance(url, str) and urlsplit(url).scheme in {"http", "https"}:
+        # A longer URL would not fit the binding's column and must not be cut to another one.
+        if isinstance(url, str) and len(url) <= 2000 and urlsplit(url).scheme in {"http", "https"}:
             return url
     return ""
 

@@ -88,7 +88,7 @@ def rest_checkout_create(
         agent_profile_url=negotiated.agent.profile_url[:2000]
         if negotiated.agent.profile_url.startswith(("http://", "https://"))
         else "",
-        order_webhook_url=negotiated.profile.order_webhook_url[:2000],
+        order_webhook_url=negotiated.profile.order_webhook_url,
         capabilities=list(negotiated.capabilities),
     )
     return session
