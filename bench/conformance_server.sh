@@ -9,6 +9,7 @@
 #   rest_auth none                 the suite sends no platform credentials
 #   root_profile_version 2026-01-11  the suite's generation
 #   buyer_email_required false     the suite completes checkouts without a buyer email
+#   saved_addresses buyer_email    the suite expects a known buyer email's saved addresses
 #   simulation routes on           the suite ships orders through /testing/simulate-shipping
 #   webhook envelope sample        the suite reads {event_type, checkout_id, order} webhooks
 # and the server may fetch loopback platform profiles and call loopback webhook URLs
@@ -47,6 +48,7 @@ ucp_config_set(
         'rest_auth': 'none',
         'root_profile_version': '2026-01-11',
         'buyer_email_required': False,
+        'saved_addresses': 'buyer_email',
     },
 )"
 echo "Conformance org FLOWERS ready; simulation secret in \$SIMULATION_SECRET ($SIMULATION_SECRET)."

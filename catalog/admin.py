@@ -79,8 +79,8 @@ class AddressInline(OrgScopedTabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(OrgScopedAdmin):
-    list_display = ("public_id", "name", "email", "phone_number", "org", "created_at")
-    list_filter = ("org",)
+    list_display = ("public_id", "name", "email", "phone_number", "org", "origin", "created_at")
+    list_filter = ("org", "origin")
     search_fields = ("public_id", "name", "email", "phone_number")
     inlines = [AddressInline]
 

@@ -3,6 +3,7 @@ yen for JPY, fils for KWD), never floats. Rows imported from CSV keep the CSV `i
 which is the id platforms send (`bouquet_roses`, `cust_1`)."""
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from orgconfig.models import Org
 
@@ -117,18 +118,34 @@ class ShippingRate(models.Model):
         return f"{self.public_id} ({self.country_code})"
 
 
+class CustomerOrigin(models.TextChoices):
+    CATALOG = "catalog", "Imported or added by an admin"
+    CHECKOUT = "checkout", "Created for a checkout's buyer email"
+
+
 class Customer(models.Model):
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="customers")
     public_id = models.CharField(**public_id_field)
     name = models.CharField(max_length=300)
     email = models.EmailField(max_length=320)
     phone_number = models.CharField(max_length=40, blank=True)
+    origin = models.CharField(
+        max_length=16, choices=CustomerOrigin.choices, default=CustomerOrigin.CATALOG
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["org", "public_id"]
         constraints = [
-            models.UniqueConstraint(fields=["org", "public_id"], name="unique_customer_per_org")
+            models.UniqueConstraint(fields=["org", "public_id"], name="unique_customer_per_org"),
+            # Concurrent checkouts with one new buyer email create one customer, not two.
+            # Imported customers are left out: an org's own data may list an email twice.
+            models.UniqueConstraint(
+                Lower("email"),
+                "org",
+                condition=models.Q(origin="checkout"),
+                name="one_checkout_customer_per_email",
+            ),
         ]
 
     def __str__(self):
@@ -139,6 +156,7 @@ class Address(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
     public_id = models.CharField(**public_id_field)
     street_address = models.CharField(max_length=300)
+    extended_address = models.CharField(max_length=300, blank=True)
     city = models.CharField(max_length=200)
     state = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)

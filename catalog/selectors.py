@@ -54,6 +54,17 @@ def shipping_rates_of(*, org: Org) -> list[ShippingRate]:
     return list(ShippingRate.objects.filter(org=org).order_by("price", "public_id"))
 
 
+def customer_by_email(*, org: Org, email: str) -> Customer | None:
+    """The org's customer with this email, compared case-insensitively; the oldest one when the
+    org's own data lists the email more than once."""
+    return Customer.objects.filter(org=org, email__iexact=email).order_by("pk").first()
+
+
+def saved_addresses_of(*, customer: Customer) -> list[Address]:
+    """The customer's saved addresses in the order they were saved (imported ones first)."""
+    return list(Address.objects.filter(customer=customer).order_by("pk"))
+
+
 def addresses_by_public_id(*, customer: Customer, public_ids) -> dict[str, Address]:
     wanted = set(public_ids)
     if not wanted:

@@ -1,24 +1,29 @@
-"""Writes for the catalog: CSV import and stock reservation."""
+"""Writes for the catalog: CSV import, stock reservation, and customers and addresses that
+checkouts save."""
 
 import csv
 import json
 import logging
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, When
 
+from catalog.addresses import columns_of, match_key, postal_address_of
 from catalog.models import (
     Address,
     Customer,
+    CustomerOrigin,
     Discount,
     InventoryLevel,
     Product,
     Promotion,
     ShippingRate,
 )
+from catalog.selectors import customer_by_email, saved_addresses_of
 from orgconfig.models import Org
 from ucp import errors
 
@@ -181,6 +186,7 @@ def import_addresses(org: Org, row: dict, report: ImportReport, currency: str) -
         {"customer": customer, "public_id": row["id"]},
         {
             "street_address": row["street_address"],
+            "extended_address": row.get("extended_address", ""),
             "city": row["city"],
             "state": row.get("state", ""),
             "postal_code": row.get("postal_code", ""),
@@ -248,3 +254,76 @@ def inventory_reserve(*, org: Org, quantities: dict[int, int]) -> None:
         quantity=F("quantity")
         - Case(*(When(product_id=pk, then=units) for pk, units in quantities.items()), default=0)
     )
+
+
+# --- customers and addresses saved by checkouts -----------------------------------------------
+
+
+def generated_public_id(prefix: str) -> str:
+    """An id for a row a checkout creates. Imports name rows `addr_1`, `cust_1`: 48 random bits
+    in hex never take that shape, and the unique constraints catch the rest."""
+    return f"{prefix}_{secrets.token_hex(6)}"
+
+
+def checkout_customer_for_email(*, org: Org, email: str, name: str = "") -> Customer:
+    """The org's customer with this email (case-insensitively), created when there is none.
+
+    Concurrent checkouts with the same new email create one customer: the second insert hits
+    the `one_checkout_customer_per_email` constraint and reads the first one's row instead.
+    """
+    existing = customer_by_email(org=org, email=email)
+    if existing is not None:
+        return existing
+
+    try:
+        # A savepoint: losing the race must not poison the caller's transaction.
+        with transaction.atomic():
+            customer = Customer.objects.create(
+                org=org,
+                public_id=generated_public_id("cust"),
+                name=name[:300],
+                email=email,
+                origin=CustomerOrigin.CHECKOUT,
+            )
+    except IntegrityError:
+        winner = customer_by_email(org=org, email=email)
+        if winner is None:
+            raise
+        return winner
+
+    logger.info(
+        "Customer created for a buyer email",
+        extra={"org": org.orgcode, "customer": customer.public_id},
+    )
+    return customer
+
+
+@transaction.atomic
+def saved_address_for(*, customer: Customer, postal_address: dict) -> Address:
+    """The customer's saved address that matches `postal_address` (UCP field names, see
+    `catalog.addresses`), saved first under a generated id when none matches.
+
+    The customer row is locked (FOR NO KEY UPDATE, so sessions referencing the customer are not
+    held up) while its addresses are compared and the new one is written: concurrent identical
+    saves queue, and each after the first finds the address the first one saved.
+    """
+    Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
+    wanted = match_key(postal_address)
+    saved = saved_addresses_of(customer=customer)
+    for address in saved:
+        if match_key(postal_address_of(address)) == wanted:
+            return address
+
+    taken = {address.public_id for address in saved}
+    public_id = generated_public_id("addr")
+    while public_id in taken:
+        public_id = generated_public_id("addr")
+    address = Address.objects.create(
+        customer=customer, public_id=public_id, **columns_of(postal_address)
+    )
+
+    logger.info(
+        "Address saved to a customer's address book",
+        extra={"org_id": customer.org_id, "customer": customer.public_id, "address": public_id},
+    )
+    return address

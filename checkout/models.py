@@ -18,6 +18,15 @@ class CheckoutStatus(models.TextChoices):
 FINAL_STATUSES = frozenset({CheckoutStatus.COMPLETED, CheckoutStatus.CANCELED})
 
 
+class CustomerSource(models.TextChoices):
+    """How a session came to know its customer; the org's `saved_addresses` setting decides
+    whether that is enough to use the customer's address book."""
+
+    NONE = "", "No customer"
+    IDENTITY_LINK = "identity_link", "Linked by the platform (identity linking)"
+    BUYER_EMAIL = "buyer_email", "The buyer email the platform sent"
+
+
 class CheckoutSession(models.Model):
     """A platform's cart on its way to becoming an order.
 
@@ -36,13 +45,17 @@ class CheckoutSession(models.Model):
     currency = models.CharField(max_length=3)
     line_items = models.JSONField(default=list)
     buyer = models.JSONField(default=dict, blank=True)
-    # The customer whose identity the platform linked, if any: their address book may be used.
+    # The customer the platform linked (identity linking), or the one its buyer email names when
+    # the org trusts platforms to assert that (`OrgSettings.saved_addresses`).
     customer = models.ForeignKey(
         "catalog.Customer",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="checkout_sessions",
+    )
+    customer_source = models.CharField(
+        max_length=16, choices=CustomerSource.choices, default=CustomerSource.NONE, blank=True
     )
     # UCP shapes as last shown: `{"codes": [...as sent], "applied": [...]}`, the fulfillment
     # object (destinations, groups, options, selections), and the payment instruments used

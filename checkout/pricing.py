@@ -27,12 +27,14 @@ The order of the computation, which is also the stacking order of discounts:
 
 from dataclasses import dataclass, field
 
+from catalog.addresses import postal_address_of
 from catalog.models import Customer, ShippingRate
 from catalog.selectors import (
     addresses_by_public_id,
     discounts_by_code,
     free_shipping_promotions,
     products_by_public_id,
+    saved_addresses_of,
     shipping_rates_of,
     stock_of,
 )
@@ -65,7 +67,7 @@ class RequestedLine:
 @dataclass(frozen=True)
 class DestinationRequest:
     """A shipping destination: a postal address (UCP field names), or only an `id` that names
-    an address in the linked customer's address book or a destination the session already has."""
+    an address in the customer's address book or a destination the session already has."""
 
     id: str | None = None
     address: dict | None = None
@@ -226,18 +228,6 @@ def apply_discount_codes(*, org: Org, codes, subtotals: list[int]) -> DiscountOu
 # --- fulfillment -------------------------------------------------------------------------------
 
 
-def postal_address_of(address) -> dict:
-    """An address-book entry in UCP's postal address field names."""
-    shaped = {
-        "street_address": address.street_address,
-        "address_locality": address.city,
-        "address_region": address.state,
-        "postal_code": address.postal_code,
-        "address_country": address.country,
-    }
-    return {key: value for key, value in shaped.items() if value}
-
-
 def resolve_destinations(
     *,
     requested: tuple[DestinationRequest, ...],
@@ -245,7 +235,8 @@ def resolve_destinations(
     previous: dict[str, dict],
 ) -> list[dict]:
     """Destinations with ids and full addresses. Raises InvalidInput naming the field for an id
-    that is neither a known destination nor in the linked customer's address book."""
+    that is neither a known destination nor in the address book of `customer` (the customer
+    whose address book the checkout may use, see checkout/address_book.py)."""
     book_ids = [
         d.id for d in requested if not d.address and d.id and d.id not in previous and customer
     ]
@@ -271,7 +262,8 @@ def resolve_destinations(
         elif destination.id and customer is None:
             raise errors.InvalidInput.for_field(
                 f"{field_path}.id",
-                "an address book id needs a checkout linked to a customer; send the address",
+                "an address book id needs a checkout whose customer's address book this org "
+                "allows (saved_addresses); send the address",
             )
         elif destination.id in book:
             address = postal_address_of(book[destination.id])
@@ -337,7 +329,8 @@ def price_fulfillment(
         # An org without shipping rates ships nothing (digital goods, pickup arranged apart).
         return FulfillmentOutcome(fulfillment=None)
 
-    if request is None or not request.destinations:
+    offered = offered_destinations(request, customer)
+    if (request is None or not request.destinations) and not offered:
         # A platform that chose shipping but has no address yet sees its method echoed (with no
         # destinations), so it knows what to fill in next.
         shell = without_destinations(method_shell(line_ids, [], None))
@@ -358,7 +351,7 @@ def price_fulfillment(
         for method in (previous or {}).get("methods", [])
         for d in method.get("destinations", [])
     }
-    destinations = resolve_destinations(
+    destinations = offered or resolve_destinations(
         requested=request.destinations, customer=customer, previous=previous_destinations
     )
     selected = select_destination(request, destinations)
@@ -441,6 +434,17 @@ def price_fulfillment(
                 "allocations": [{"path": GROUP_PATH, "amount": chosen.price}],
             }
     return outcome
+
+
+def offered_destinations(request: FulfillmentRequest | None, customer: Customer | None) -> list:
+    """The customer's saved addresses, offered as destinations when the platform chose shipping
+    without sending any; `customer` is the one whose address book the checkout may use."""
+    if request is None or not request.method_chosen or request.destinations or customer is None:
+        return []
+    return [
+        {"id": address.public_id, **postal_address_of(address)}
+        for address in saved_addresses_of(customer=customer)
+    ]
 
 
 def select_destination(request: FulfillmentRequest, destinations: list[dict]) -> dict | None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from catalog.models import Customer
 from catalog.selectors import stock_for_update
 from catalog.services import inventory_reserve
+from checkout.address_book import CustomerBinding, customer_binding, with_saved_ids
 from checkout.models import CheckoutSession, CheckoutStatus
 from checkout.payments import (
     ChargeContext,
@@ -76,32 +77,45 @@ def checkout_create(
     customer: Customer | None = None,
 ) -> CheckoutSession:
     """Opens a session on the platform's org. `customer` is the customer the platform linked
-    (identity linking); only then may fulfillment destinations name address-book ids."""
+    (identity linking). Whose address book the session may use (offered destinations, sent
+    addresses saved under an id) is the org's `saved_addresses` choice: see address_book.py.
+
+    One transaction: an address saved for this checkout is not kept if pricing refuses it."""
     org = platform.org
     if customer is not None and customer.org_id != org.pk:
         raise errors.NotFound("No such customer.")
     buyer = buyer or {}
     settings = org_settings(org=org)
-    cart = price_cart(
-        org=org,
-        request=CartRequest(
-            lines=tuple(lines),
-            buyer=buyer,
-            discount_codes=tuple(discount_codes or ()),
-            fulfillment=fulfillment,
-        ),
-        tax_rate_bps=settings.tax_rate_bps,
-        buyer_email_required=settings.buyer_email_required,
-        customer=customer,
-    )
 
-    session = CheckoutSession.objects.create(
-        org=org,
-        platform=platform,
-        customer=customer,
-        expires_at=timezone.now() + settings.checkout_ttl,
-        **priced_fields(cart, buyer),
-    )
+    with transaction.atomic():
+        binding = customer_binding(
+            org=org,
+            policy=settings.saved_addresses,
+            current=CustomerBinding.linked(customer),
+            buyer=buyer,
+        )
+        address_book = binding.address_book(settings.saved_addresses)
+        cart = price_cart(
+            org=org,
+            request=CartRequest(
+                lines=tuple(lines),
+                buyer=buyer,
+                discount_codes=tuple(discount_codes or ()),
+                fulfillment=with_saved_ids(fulfillment, address_book=address_book),
+            ),
+            tax_rate_bps=settings.tax_rate_bps,
+            buyer_email_required=settings.buyer_email_required,
+            customer=address_book,
+        )
+
+        session = CheckoutSession.objects.create(
+            org=org,
+            platform=platform,
+            customer=binding.customer,
+            customer_source=binding.source,
+            expires_at=timezone.now() + settings.checkout_ttl,
+            **priced_fields(cart, buyer),
+        )
 
     logger.info("Checkout created", extra={"org": org.orgcode, "checkout": str(session.guid)})
     return session
@@ -127,7 +141,8 @@ def checkout_update(
 
     `lines` always replaces the lines. `buyer`, `discount_codes` and `fulfillment` replace what
     the session had when given and keep it when None (an empty code list clears the codes). A
-    complete or cancel in between bumps the revision, so it wins.
+    complete or cancel in between bumps the revision, so it wins, and nothing this update saved
+    (a customer, an address) is kept.
     """
     ensure_open(session)
     buyer = session.buyer if buyer is None else buyer
@@ -136,26 +151,37 @@ def checkout_update(
     if fulfillment is None:
         fulfillment = previous_fulfillment_request(session.fulfillment)
     settings = org_settings(org=session.org)
-    cart = price_cart(
-        org=session.org,
-        request=CartRequest(
-            lines=tuple(lines),
-            buyer=buyer,
-            discount_codes=tuple(discount_codes),
-            fulfillment=fulfillment,
-        ),
-        tax_rate_bps=settings.tax_rate_bps,
-        buyer_email_required=settings.buyer_email_required,
-        customer=session.customer,
-        previous_fulfillment=session.fulfillment,
-    )
 
-    update_if_revision(
-        session,
-        expected_revision=expected_revision,
-        updated_at=timezone.now(),
-        **priced_fields(cart, buyer),
-    )
+    with transaction.atomic():
+        binding = customer_binding(
+            org=session.org,
+            policy=settings.saved_addresses,
+            current=CustomerBinding.of_session(session),
+            buyer=buyer,
+        )
+        address_book = binding.address_book(settings.saved_addresses)
+        cart = price_cart(
+            org=session.org,
+            request=CartRequest(
+                lines=tuple(lines),
+                buyer=buyer,
+                discount_codes=tuple(discount_codes),
+                fulfillment=with_saved_ids(fulfillment, address_book=address_book),
+            ),
+            tax_rate_bps=settings.tax_rate_bps,
+            buyer_email_required=settings.buyer_email_required,
+            customer=address_book,
+            previous_fulfillment=session.fulfillment,
+        )
+
+        update_if_revision(
+            session,
+            expected_revision=expected_revision,
+            updated_at=timezone.now(),
+            customer=binding.customer,
+            customer_source=binding.source,
+            **priced_fields(cart, buyer),
+        )
     return session
 
 

@@ -87,6 +87,8 @@ class OrgSettingsAdmin(UcpConfigPageAdmin):
         "secret_rotation_grace_seconds",
         "checkout_ttl_seconds",
         "tax_rate_bps",
+        "buyer_email_required",
+        "saved_addresses",
         "payment_handlers",
         "config_link",
     )
@@ -96,6 +98,8 @@ class OrgSettingsAdmin(UcpConfigPageAdmin):
         "secret_rotation_grace_seconds",
         "checkout_ttl_seconds",
         "tax_rate_bps",
+        "buyer_email_required",
+        "saved_addresses",
         "payment_handlers",
         "config_link",
     )

@@ -37,6 +37,27 @@ class Org(models.Model):
         return f"{self.orgcode} ({self.name})"
 
 
+class SavedAddresses(models.TextChoices):
+    """Whose address book a checkout may use: offer the saved addresses of its customer, give a
+    sent address the id of the saved one it matches, save a new one under a generated id.
+
+    This is a privacy decision. An address book shows a person's home to whoever acts as that
+    customer, so the org decides who may act as one:
+
+    - `linked_customer` (default): only the customer a platform linked through identity linking
+      (the customer signed in and consented). A buyer email typed into a checkout reveals nothing.
+    - `buyer_email`: the org trusts its platforms to assert who the buyer is. The checkout's
+      buyer email picks the org's customer with that email (case-insensitively; created when
+      there is none), so anyone able to make a platform send an email sees that customer's saved
+      addresses. Only for orgs whose platforms verify the buyer's email themselves.
+    - `off`: no address book at all, not even for linked customers.
+    """
+
+    OFF = "off", "Off"
+    LINKED_CUSTOMER = "linked_customer", "Customers linked through identity linking"
+    BUYER_EMAIL = "buyer_email", "The customer of the buyer email the platform asserts"
+
+
 def default_payment_handlers() -> list[str]:
     """What a new org offers until its admins configure real handlers: the mock card handler and
     `none` (complete without taking payment, as the seed service does)."""
@@ -59,6 +80,10 @@ class OrgSettings(models.Model):
     # Whether completing a checkout needs the buyer's email (for the order confirmation). UCP
     # makes the buyer optional; an org whose platforms never send one turns this off.
     buyer_email_required = models.BooleanField(default=True)
+    # Who gets the address book in checkout (see SavedAddresses for the privacy trade-off).
+    saved_addresses = models.CharField(
+        max_length=16, choices=SavedAddresses.choices, default=SavedAddresses.LINKED_CUSTOMER
+    )
     # Ids of the payment handlers the org offers, in order (orgconfig/payment_handlers.py lists
     # the known ones). This list is the whole truth: the profile advertises exactly it and checkout
     # accepts exactly it, so an empty list offers nothing.

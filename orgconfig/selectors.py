@@ -73,6 +73,7 @@ def ucp_config_view(*, org: Org) -> dict:
         "policy_links": dict(config.policy_links),
         "tax_rate_bps": operational.tax_rate_bps,
         "buyer_email_required": operational.buyer_email_required,
+        "saved_addresses": operational.saved_addresses,
         "checkout_ttl_seconds": operational.checkout_ttl_seconds,
         "secret_rotation_grace_seconds": operational.secret_rotation_grace_seconds,
         "webhook_defaults": dict(config.webhook_defaults),

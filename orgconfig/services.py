@@ -97,6 +97,7 @@ OPERATIONAL_FIELDS = (
     "checkout_ttl_seconds",
     "secret_rotation_grace_seconds",
     "buyer_email_required",
+    "saved_addresses",
 )
 
 

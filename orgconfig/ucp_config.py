@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from orgconfig.models import ProfileVersion, RestAuth
+from orgconfig.models import ProfileVersion, RestAuth, SavedAddresses
 from orgconfig.payment_handlers import PAYMENT_HANDLERS
 from ucp import errors
 
@@ -47,6 +47,9 @@ CONFIG_FIELDS = (
     "checkout_ttl_seconds",
     "secret_rotation_grace_seconds",
     "buyer_email_required",
+    # Who gets the address book in checkout: linked_customer (default), buyer_email or off.
+    # buyer_email trusts platforms to assert the buyer's identity; see models.SavedAddresses.
+    "saved_addresses",
     "webhook_defaults",
     "rest_auth",
     "hostnames",
@@ -284,6 +287,9 @@ def parse_config_changes(body: dict, *, current: dict) -> dict:
             v, "secret_rotation_grace_seconds", *SECRET_ROTATION_GRACE_SECONDS_RANGE, problems
         ),
         "buyer_email_required": lambda v: parse_flag(v, "buyer_email_required", problems),
+        "saved_addresses": lambda v: parse_choice(
+            v, "saved_addresses", SavedAddresses.values, problems
+        ),
         "webhook_defaults": lambda v: parse_webhook_defaults(
             v, current["webhook_defaults"], problems
         ),

@@ -180,6 +180,8 @@ INVALID_FIELDS = [
     ({"hostnames": ["*.example.com"]}, "hostnames[0]"),
     ({"hostnames": ["a.example.com", "A.example.com"]}, "hostnames[1]"),
     ({"root_profile_version": "2026-01-23"}, "root_profile_version"),
+    ({"saved_addresses": "everyone"}, "saved_addresses"),
+    ({"saved_addresses": True}, "saved_addresses"),
     ({"colour": "blue"}, "colour"),
     ({}, "body"),
 ]

@@ -133,6 +133,18 @@ def config_fields(*, required: bool) -> dict:
             min_value=limits.SECRET_ROTATION_GRACE_SECONDS_RANGE[0],
             max_value=limits.SECRET_ROTATION_GRACE_SECONDS_RANGE[1],
         ),
+        "buyer_email_required": serializers.BooleanField(
+            required=required, help_text="Whether completing needs the buyer's email."
+        ),
+        "saved_addresses": serializers.ChoiceField(
+            choices=choices.SavedAddresses.values,
+            required=required,
+            help_text=(
+                "Who gets the address book in checkout: linked_customer (default; customers "
+                "linked through identity linking), buyer_email (the customer of the buyer email "
+                "the platform sends: trusts platforms to assert identity) or off."
+            ),
+        ),
         "webhook_defaults": ConfigWebhookDefaults(required=required),
         "rest_auth": serializers.ChoiceField(choices=choices.RestAuth.values, required=required),
         "hostnames": serializers.ListField(
