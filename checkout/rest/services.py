@@ -77,10 +77,15 @@ def extension_arguments(data: CheckoutInput) -> dict:
 
 @transaction.atomic
 def rest_checkout_create(
-    *, platform: Platform, data: CheckoutInput, negotiated: Negotiated
+    *, platform: Platform, data: CheckoutInput, negotiated: Negotiated, customer=None
 ) -> CheckoutSession:
+    """`customer` is the buyer an identity-linked token acts for (checkout.rest.auth)."""
     session = services.checkout_create(
-        platform=platform, lines=data.lines, buyer=data.buyer, **extension_arguments(data)
+        platform=platform,
+        lines=data.lines,
+        buyer=data.buyer,
+        customer=customer,
+        **extension_arguments(data),
     )
     RestBinding.objects.create(
         session=session,
@@ -113,24 +118,31 @@ def rest_checkout_cancel(*, session: CheckoutSession) -> CheckoutSession:
     return services.checkout_cancel(session=session, expected_revision=session.revision)
 
 
-def rest_session_get(*, platform: Platform, session_id: str) -> CheckoutSession:
-    session = (
-        CheckoutSession.objects.select_related("org", "platform")
-        .filter(guid=parse_guid(session_id, "id"), platform=platform, org_id=platform.org_id)
-        .first()
+def rest_session_get(*, platform: Platform, session_id: str, customer=None) -> CheckoutSession:
+    """The platform's session; with `customer` (a buyer's identity-linked token), only if it is
+    that buyer's."""
+    sessions = CheckoutSession.objects.select_related("org", "platform").filter(
+        guid=parse_guid(session_id, "id"), platform=platform, org_id=platform.org_id
     )
+    if customer is not None:
+        sessions = sessions.filter(customer=customer)
+    session = sessions.first()
     if session is None:
         raise errors.NotFound("No such checkout session.")
     return session
 
 
-def rest_order_get(*, platform: Platform, order_id: str) -> Order:
-    order = (
+def rest_order_get(*, platform: Platform, order_id: str, customer=None) -> Order:
+    """The platform's order; with `customer` (a buyer's identity-linked token), only if it is
+    that buyer's."""
+    orders = (
         Order.objects.select_related("org", "checkout_session")
         .prefetch_related("lines")
         .filter(guid=parse_guid(order_id, "id"), platform=platform, org_id=platform.org_id)
-        .first()
     )
+    if customer is not None:
+        orders = orders.filter(checkout_session__customer=customer)
+    order = orders.first()
     if order is None:
         raise errors.NotFound("No such order.")
     return order

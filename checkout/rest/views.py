@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from checkout.models import CheckoutStatus
 from checkout.rest import services, translators
 from checkout.rest.agent import parse_agent_header
-from checkout.rest.auth import rest_platform
+from checkout.rest.auth import rest_caller
 from checkout.rest.errors import (
     BusinessOutcome,
     ProtocolError,
@@ -99,7 +99,8 @@ class RestView(View):
             # must not be able to make the service dial URLs. Until negotiation, errors answer
             # in the version the header asks for (when we speak it) or the org's root version.
             self.version = requested_version_hint(request.headers.get("UCP-Agent"), self.version)
-            self.platform = rest_platform(request, self.org)
+            self.caller = rest_caller(request, self.org)
+            self.platform = self.caller.platform
             self.negotiated = negotiate(org=self.org, agent_header=request.headers.get("UCP-Agent"))
             self.version = self.negotiated.version
             if self.required_capability not in self.negotiated.offered:
@@ -215,7 +216,10 @@ class CheckoutCollectionView(RestView):
         def execute():
             data = translators.checkout_input_from(body, self.negotiated)
             session = services.rest_checkout_create(
-                platform=self.platform, data=data, negotiated=self.negotiated
+                platform=self.platform,
+                data=data,
+                negotiated=self.negotiated,
+                customer=self.caller.checkout_customer(),
             )
             return self.checkout_response(session, status=201, cart_changed=True)
 
@@ -225,7 +229,11 @@ class CheckoutCollectionView(RestView):
 class CheckoutItemView(RestView):
     def get_op(self, request, session_id):
         try:
-            session = services.rest_session_get(platform=self.platform, session_id=session_id)
+            session = services.rest_session_get(
+                platform=self.platform,
+                session_id=session_id,
+                customer=self.caller.checkout_customer(),
+            )
         except errors.NotFound as exc:
             return self.missing_session(exc)
         return self.checkout_response(session)
@@ -235,7 +243,11 @@ class CheckoutItemView(RestView):
 
         def execute():
             try:
-                session = services.rest_session_get(platform=self.platform, session_id=session_id)
+                session = services.rest_session_get(
+                    platform=self.platform,
+                    session_id=session_id,
+                    customer=self.caller.checkout_customer(),
+                )
             except errors.NotFound as exc:
                 return self.missing_session(exc)
             data = translators.checkout_input_from(body, self.negotiated)
@@ -258,7 +270,11 @@ class CheckoutCompleteView(RestView):
 
         def execute():
             try:
-                session = services.rest_session_get(platform=self.platform, session_id=session_id)
+                session = services.rest_session_get(
+                    platform=self.platform,
+                    session_id=session_id,
+                    customer=self.caller.checkout_customer(),
+                )
             except errors.NotFound as exc:
                 return self.missing_session(exc)
             if not isinstance(body, dict):
@@ -300,7 +316,11 @@ class CheckoutCancelView(RestView):
     def post_op(self, request, session_id):
         def execute():
             try:
-                session = services.rest_session_get(platform=self.platform, session_id=session_id)
+                session = services.rest_session_get(
+                    platform=self.platform,
+                    session_id=session_id,
+                    customer=self.caller.checkout_customer(),
+                )
             except errors.NotFound as exc:
                 return self.missing_session(exc)
             session = services.rest_checkout_cancel(session=session)
@@ -314,7 +334,11 @@ class OrderView(RestView):
 
     def get_op(self, request, order_id):
         try:
-            order = services.rest_order_get(platform=self.platform, order_id=order_id)
+            order = services.rest_order_get(
+                platform=self.platform,
+                order_id=order_id,
+                customer=self.caller.order_customer(),
+            )
         except errors.NotFound as exc:
             return self.missing_session(exc)
         return JsonResponse(translators.order_out(order, self.negotiated, request))

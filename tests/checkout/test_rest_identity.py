@@ -1,0 +1,142 @@
+"""A buyer's identity-linked token on the REST binding: the platform acts for that customer.
+
+The token comes from the real identity routes (admin-issued code, token exchange); the checkout
+then belongs to the linked customer, whose saved addresses the org may offer.
+"""
+
+import pytest
+
+from catalog.models import Customer
+from checkout.models import CheckoutSession
+from orgconfig.selectors import org_settings
+from tests.checkout.test_rest_binding import (
+    NEW,
+    OLD,
+    RestClient,
+    complete_body,
+    create_body,
+    ready_checkout,
+)
+from tests.identity.conftest import Identity, basic
+from tests.ucp_schemas import assert_valid
+
+
+@pytest.fixture
+def identity(flower_shop, platform_credentials):
+    settings = org_settings(org=flower_shop)
+    settings.payment_handlers = ["mock_payment_handler", "none"]
+    settings.save()
+    return Identity(
+        flower_shop, platform_credentials["platform"], platform_credentials["client_secret"]
+    )
+
+
+def buyer_client(api, identity, **token_args) -> RestClient:
+    access_token = identity.tokens(**token_args)["access_token"]
+    return RestClient(api, identity.org.orgcode, HTTP_AUTHORIZATION=f"Bearer {access_token}")
+
+
+def platform_client(api, identity) -> RestClient:
+    return RestClient(
+        api,
+        identity.org.orgcode,
+        HTTP_AUTHORIZATION=basic(identity.client_id, identity.client_secret),
+    )
+
+
+def shipping_only():
+    body = create_body()
+    body["fulfillment"] = {"methods": [{"type": "shipping"}]}
+    return body
+
+
+def test_a_buyer_token_opens_the_checkout_for_the_linked_customer(api, identity):
+    client = buyer_client(api, identity)
+
+    response = client.call("post", "/checkout-sessions", shipping_only())
+
+    assert response.status_code == 201, response.content
+    assert_valid(NEW, "shopping/checkout.json", response.json())
+    session = CheckoutSession.objects.get(guid=response.json()["id"])
+    assert session.customer == Customer.objects.get(org=identity.org, public_id="cust_1")
+    assert session.platform == identity.platform
+    # The default `saved_addresses: linked_customer` offers the linked customer's addresses.
+    destinations = response.json()["fulfillment"]["methods"][0]["destinations"]
+    assert [d["id"] for d in destinations] == ["addr_1", "addr_2"]
+
+
+def test_platform_credentials_get_no_address_book_by_default(api, identity):
+    response = platform_client(api, identity).call("post", "/checkout-sessions", shipping_only())
+
+    assert response.status_code == 201, response.content
+    method = response.json()["fulfillment"]["methods"][0]
+    assert not method.get("destinations")
+
+
+def test_a_buyer_token_reaches_only_that_buyers_checkouts_and_orders(api, identity):
+    platform = platform_client(api, identity)
+    buyer = buyer_client(api, identity)
+    someone_elses = ready_checkout(platform, NEW)
+    completed = platform.call(
+        "post",
+        f"/checkout-sessions/{someone_elses['id']}/complete",
+        complete_body(NEW),
+    ).json()
+
+    session_read = buyer.call("get", f"/checkout-sessions/{someone_elses['id']}")
+    order_read = buyer.call("get", f"/orders/{completed['order']['id']}")
+
+    # 2026-04-08 answers an unknown (or not yours) resource with a not_found error body.
+    assert session_read.json()["ucp"]["status"] == "error"
+    assert session_read.json()["messages"][0]["code"] == "not_found"
+    assert order_read.json()["messages"][0]["code"] == "not_found"
+    # The platform's own credentials still reach both.
+    assert platform.call("get", f"/orders/{completed['order']['id']}").status_code == 200
+
+
+def test_the_buyer_reads_their_own_order(api, identity):
+    buyer = buyer_client(
+        api, identity, scope="dev.ucp.shopping.checkout:manage dev.ucp.shopping.order:read"
+    )
+    checkout = ready_checkout(buyer, OLD)
+    completed = buyer.call(
+        "post", f"/checkout-sessions/{checkout['id']}/complete", complete_body(OLD), version=OLD
+    ).json()
+
+    order = buyer.call("get", f"/orders/{completed['order']['id']}", version=OLD)
+
+    assert order.status_code == 200, order.content
+    assert_valid(OLD, "shopping/order.json", order.json())
+
+
+def test_a_token_without_the_checkout_scope_is_refused_with_insufficient_scope(api, identity):
+    buyer = buyer_client(api, identity, scope="profile")
+
+    response = buyer.call("post", "/checkout-sessions", create_body())
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "insufficient_scope"
+    assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
+    assert not CheckoutSession.objects.exists()
+
+
+def test_a_revoked_link_kills_the_buyer_token(api, identity):
+    tokens = identity.tokens()
+    identity.revoke(tokens["access_token"])
+    client = RestClient(
+        api, identity.org.orgcode, HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}"
+    )
+
+    response = client.call("post", "/checkout-sessions", create_body())
+
+    assert response.status_code == 401
+    assert not CheckoutSession.objects.exists()
+
+
+def test_another_orgs_buyer_token_is_refused(api, identity, other_org):
+    access_token = identity.tokens()["access_token"]
+    client = RestClient(api, other_org.orgcode, HTTP_AUTHORIZATION=f"Bearer {access_token}")
+
+    response = client.call("post", "/checkout-sessions", create_body())
+
+    assert response.status_code == 401
