@@ -18,7 +18,7 @@ from checkout.rest.settings import rest_settings_set
 from checkout.rest.translators import signed_totals
 from orgconfig.selectors import org_settings, ucp_config_of
 from platforms.services import platform_register
-from tests.ucp_schemas import assert_valid
+from tests.ucp_schemas import assert_valid, schema_errors
 from ucp import errors
 
 NEW = "2026-04-08"
@@ -767,3 +767,37 @@ def test_concurrent_first_open_requests_share_one_platform(shop):
 
     assert len(platform_ids) == 1
     assert Platform.objects.filter(org=shop, caption=ANONYMOUS_CAPTION).count() == 1
+
+
+# Where each release's extension schemas define the checkout they extend.
+EXTENDED_CHECKOUT = {NEW: "/$defs/dev.ucp.shopping.checkout", OLD: "/$defs/checkout"}
+
+
+@pytest.mark.parametrize("version", BOTH)
+def test_free_shipping_shows_as_free_shipping_in_both_versions(rest, version):
+    # Roses qualify for the free-shipping promotion, which waives standard shipping.
+    checkout = ready_checkout(rest, version)
+
+    # The checkout, and its fulfillment and discount extensions (option totals included).
+    extended = EXTENDED_CHECKOUT[version]
+    for schema, pointer in (
+        ("checkout.json", ""),
+        ("fulfillment.json", extended),
+        ("discount.json", extended),
+    ):
+        assert schema_errors(checkout, version, f"schemas/shopping/{schema}", pointer) == []
+
+    totals = {entry["type"]: entry["amount"] for entry in checkout["totals"]}
+    assert totals == {"subtotal": 3500, "fulfillment": 0, "total": 3500}
+    group = checkout["fulfillment"]["methods"][0]["groups"][0]
+    standard = next(option for option in group["options"] if option["id"] == "std-ship")
+    assert group["selected_option_id"] == "std-ship"
+    assert "Free" in standard["title"]
+    saving = 500 if version == OLD else -500
+    assert standard["totals"] == [
+        {"type": "subtotal", "amount": 500},
+        {"type": "discount", "amount": saving},
+        {"type": "total", "amount": 0},
+    ]
+    (waiver,) = checkout["discounts"]["applied"]
+    assert (waiver["automatic"], waiver["amount"]) == (True, 500)
