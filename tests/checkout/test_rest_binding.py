@@ -801,3 +801,52 @@ def test_free_shipping_shows_as_free_shipping_in_both_versions(rest, version):
     ]
     (waiver,) = checkout["discounts"]["applied"]
     assert (waiver["automatic"], waiver["amount"]) == (True, 500)
+
+
+def card_complete_body(version, number):
+    """The conformance suite's card credential completion (a raw card, no token)."""
+    body = complete_body(version)
+    instrument = body["payment_data"] if version == OLD else body["payment"]["instruments"][0]
+    instrument["credential"] = {
+        "type": "card",
+        "card_number_type": "fpan",
+        "number": number,
+        "expiry_month": 12,
+        "expiry_year": timezone.now().year + 4,
+        "cvc": "123",
+        "name": "John Doe",
+    }
+    return body
+
+
+@pytest.mark.parametrize("version", BOTH)
+def test_sandbox_test_cards_complete_and_decline(rest, version):
+    declined_checkout = ready_checkout(rest, version)
+    declined = rest.call(
+        "post",
+        f"/checkout-sessions/{declined_checkout['id']}/complete",
+        card_complete_body(version, "4000000000000002"),
+        version=version,
+    )
+    checkout = ready_checkout(rest, version)
+    completed = rest.call(
+        "post",
+        f"/checkout-sessions/{checkout['id']}/complete",
+        card_complete_body(version, "4242424242424242"),
+        version=version,
+    )
+
+    assert declined.status_code == (402 if version == OLD else 200), declined.content
+    assert declined.json()["status"] != "completed"
+    assert completed.status_code == 200, completed.content
+    body = completed.json()
+    assert_valid(version, "shopping/checkout.json", body)
+    assert body["status"] == "completed"
+    (used,) = body["payment"]["instruments"]
+    assert used["last_digits"] == "4242"
+    for response in (declined, completed):
+        assert "4242424242424242" not in response.content.decode()
+        assert "4000000000000002" not in response.content.decode()
+        assert "credential" not in response.content.decode()
+    order = rest.call("get", f"/orders/{body['order']['id']}", version=version)
+    assert "4242424242424242" not in order.content.decode()
