@@ -110,8 +110,18 @@ class CartInput(serializers.Serializer):
 
 
 class CredentialInput(serializers.Serializer):
+    """A token credential (`{type: token, token}`) or a card credential (`{type: card,
+    card_number_type, number, expiry_month, expiry_year, cvc, name}`, UCP's card_credential).
+    Validation messages never repeat the values."""
+
     type = StrictCharField(max_length=50)
     token = StrictCharField(max_length=4000, required=False)
+    card_number_type = StrictCharField(max_length=20, required=False)
+    number = StrictCharField(max_length=23, required=False)
+    expiry_month = StrictIntegerField(required=False)
+    expiry_year = StrictIntegerField(required=False)
+    cvc = StrictCharField(max_length=4, required=False)
+    name = StrictCharField(max_length=200, required=False)
 
 
 class InstrumentInput(serializers.Serializer):

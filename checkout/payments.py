@@ -6,13 +6,17 @@ method, `charge`, which either captures the amount or declines. The checkout ser
 this registry, so a new handler (a real PSP) is a new class plus one `register()` call at import
 time, without touching the checkout service.
 
-Credentials (tokens) reach a handler inside `PaymentInstrument.credential`. They are never part of
-a repr, never stored, never echoed in a response and never logged.
+Credentials (tokens, card numbers) reach a handler inside `PaymentInstrument.credential`. They are
+never part of a repr, never stored, never echoed in a response and never logged; what a handler
+learns about a card that may be shown (brand, last digits) comes back in `PaymentResult.display`.
 """
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from django.utils import timezone
 
 from ucp import errors
 
@@ -59,6 +63,9 @@ class PaymentResult:
     status: str  # captured | none | declined
     reference: str = ""
     reason: str = ""
+    # What the handler learned about the instrument that may be shown with it (a card's brand
+    # and last digits); it takes precedence over what the platform said.
+    display: dict = field(default_factory=dict)
 
     @property
     def declined(self) -> bool:
@@ -85,20 +92,100 @@ class PaymentHandler(Protocol):
     ) -> PaymentResult: ...
 
 
+ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def ascii_digits(value) -> bool:
+    # str.isdigit() also takes digits such as "²" that int() refuses.
+    return isinstance(value, str) and ASCII_DIGITS.fullmatch(value) is not None
+
+
+def luhn_valid(number: str) -> bool:
+    """The Luhn check digit of a card number (a string of ASCII digits) is right."""
+    total = 0
+    for position, digit in enumerate(int(d) for d in reversed(number)):
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def whole_number(value) -> int | None:
+    """An integer from JSON (or a string of digits), else None; booleans are not numbers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if ascii_digits(value) and len(value) <= 4:
+        return int(value)
+    return None
+
+
+def card_expired(month: int, year: int) -> bool:
+    """A card is good through the last day of its expiry month (UTC)."""
+    today = timezone.now().date()
+    return (year, month) < (today.year, today.month)
+
+
 class MockPaymentHandler:
-    """Demo and test card handler: token `success_token` captures, `fail_token` (and anything
-    else) declines."""
+    """Demo and test card handler, behaving like a payment sandbox.
+
+    Token credentials (`{type: token, token}`): `success_token` captures; `fail_token`, and any
+    other token, declines.
+
+    Card credentials (`{type: card, card_number_type, number, expiry_month, expiry_year, cvc?,
+    name?}`), by the well-known sandbox test numbers: 4242424242424242 (Visa) and
+    5555555555554444 (Mastercard) capture; 4000000000000002 declines as a card the issuer
+    refuses; any other number declines too, as does a number that fails the Luhn check, a
+    missing or past expiry date (a card is good through its expiry month) or a CVC that is not 3
+    or 4 digits. A captured card shows its brand and last four digits; the number itself and the
+    CVC are never kept, logged, or put in a decline reason.
+    """
 
     name = "mock"
     handler_id = "mock_payment_handler"
     needs_instrument = True
     accepted_tokens = frozenset({"success_token"})
+    # Test card number → the brand it shows. Any other number, including the sandbox's
+    # "generic decline" 4000000000000002, is declined.
+    accepted_cards = {"4242424242424242": "visa", "5555555555554444": "mastercard"}
 
     def charge(self, *, context: ChargeContext, instrument: PaymentInstrument | None):
-        token = (instrument.credential if instrument else {}).get("token")
-        if token in self.accepted_tokens:
-            return PaymentResult(status="captured", reference=f"mock_{context.checkout_guid}")
+        credential = instrument.credential if instrument else {}
+        if credential.get("type") == "card":
+            return self.charge_card(context, credential)
+        if credential.get("token") in self.accepted_tokens:
+            return self.captured(context)
         return PaymentResult(status="declined", reason="The card was declined.")
+
+    def charge_card(self, context: ChargeContext, card: dict) -> PaymentResult:
+        number = card.get("number")
+        number = number.replace(" ", "").replace("-", "") if isinstance(number, str) else ""
+        if not (12 <= len(number) <= 19 and ascii_digits(number) and luhn_valid(number)):
+            return PaymentResult(status="declined", reason="The card number is not valid.")
+
+        month = whole_number(card.get("expiry_month"))
+        year = whole_number(card.get("expiry_year"))
+        if year is not None and year < 100:
+            year += 2000
+        if month is None or year is None or not 1 <= month <= 12:
+            return PaymentResult(status="declined", reason="The card's expiry date is not valid.")
+        if card_expired(month, year):
+            return PaymentResult(status="declined", reason="The card has expired.")
+
+        cvc = card.get("cvc")
+        if cvc is not None and not (ascii_digits(cvc) and len(cvc) in (3, 4)):
+            return PaymentResult(status="declined", reason="The card's security code is not valid.")
+
+        brand = self.accepted_cards.get(number)
+        if brand is None:
+            return PaymentResult(status="declined", reason="The card was declined.")
+        return self.captured(context, display={"brand": brand, "last_digits": number[-4:]})
+
+    def captured(self, context: ChargeContext, display: dict | None = None) -> PaymentResult:
+        return PaymentResult(
+            status="captured", reference=f"mock_{context.checkout_guid}", display=display or {}
+        )
 
 
 class NoPaymentHandler:

@@ -15,14 +15,19 @@ The order of the computation, which is also the stacking order of discounts:
    3500 → 3150 → 2520); a fixed amount takes its value, at most what is left. Each code's amount is
    allocated to the lines in proportion to what is left of each (largest remainder), so the
    allocations sum exactly to the amount. Together they are the `items_discount` total.
-3. Fulfillment: the selected option's price is the `fulfillment` total. An automatic free-shipping
-   promotion waives the cheapest option(s) of the group; when the selected option is waived, the
-   waiver is an automatic applied discount allocated to the group and is the `discount` total.
-   A promotion's `min_subtotal` is compared with the goods after item discounts.
-4. Tax: `OrgSettings.tax_rate_bps` of (goods after discounts + fulfillment after its discount),
-   rounded half up to the minor unit, once on the whole order (not per line).
-5. Total: subtotal + items_discount + discount + fulfillment + tax, where the discount entries
-   are negative, as UCP 2026-04-08 renders them; `discounts.applied[].amount` stays positive.
+3. Fulfillment: the `fulfillment` total is what the buyer pays for the selected option. An
+   automatic free-shipping promotion waives the cheapest option(s) of the group: a waived option
+   is titled "… (Free)", keeps the promotion's description, and its own `totals` show the saving
+   (subtotal, discount, total 0). When the selected option is waived the `fulfillment` total is
+   0 and there is no checkout-level `discount` total (clients read that as "a code applied");
+   the waiver is listed in `discounts.applied` as an automatic discount allocated to the
+   selected option, whose totals carry the matching `discount` entry. A promotion's
+   `min_subtotal` is compared with the goods after item discounts.
+4. Tax: `OrgSettings.tax_rate_bps` of (goods after discounts + what the buyer pays for
+   shipping), rounded half up to the minor unit, once on the whole order (not per line).
+5. Total: subtotal + items_discount + fulfillment + tax, where `items_discount` is negative, as
+   UCP 2026-04-08 renders it; `discounts.applied[].amount` stays positive. The entries always
+   sum to the total.
 """
 
 from dataclasses import dataclass, field
@@ -308,8 +313,9 @@ def free_shipping_promotion(*, org: Org, goods_total: int, item_ids: set[str]):
 @dataclass
 class FulfillmentOutcome:
     fulfillment: dict | None
-    cost: int = 0
-    waived: int = 0
+    # What the buyer pays for the selected option: its price, or 0 when a promotion waives it.
+    charge: int = 0
+    # The automatic applied discount of a waived selected option (for `discounts.applied`).
     waiver: dict | None = None
     messages: list[dict] = field(default_factory=list)
 
@@ -422,17 +428,18 @@ def price_fulfillment(
     ]
 
     outcome = FulfillmentOutcome(fulfillment={"methods": [method]}, messages=messages)
-    if chosen is not None:
-        outcome.cost = chosen.price
-        if chosen.public_id in waived_ids:
-            outcome.waived = chosen.price
-            outcome.waiver = {
-                "title": promotion.description or "Free shipping",
-                "amount": chosen.price,
-                "automatic": True,
-                "method": "across",
-                "allocations": [{"path": GROUP_PATH, "amount": chosen.price}],
-            }
+    if chosen is not None and chosen.public_id in waived_ids:
+        # Allocated to the option whose own totals show the matching `discount` entry.
+        option_path = f"{GROUP_PATH}.options[{available.index(chosen)}]"
+        outcome.waiver = {
+            "title": promotion.description or "Free shipping",
+            "amount": chosen.price,
+            "automatic": True,
+            "method": "across",
+            "allocations": [{"path": option_path, "amount": chosen.price}],
+        }
+    elif chosen is not None:
+        outcome.charge = chosen.price
     return outcome
 
 
@@ -475,14 +482,27 @@ def without_destinations(method: dict) -> dict:
 
 
 def option_of(rate: ShippingRate, waived: bool, promotion) -> dict:
-    totals = [{"type": "subtotal", "amount": rate.price}]
-    if waived:
-        totals.append({"type": "discount", "amount": -rate.price})
-    totals.append({"type": "total", "amount": 0 if waived else rate.price})
-    option = {"id": rate.public_id, "title": rate.title, "totals": totals}
-    if waived:
-        option["description"] = promotion.description or "Free shipping"
-    return option
+    """One shipping option. A waived one says so in its title (platforms show titles, and look
+    for "Free" there) and shows the saving in its totals: subtotal, discount, total 0."""
+    if not waived:
+        return {
+            "id": rate.public_id,
+            "title": rate.title,
+            "totals": [
+                {"type": "subtotal", "amount": rate.price},
+                {"type": "total", "amount": rate.price},
+            ],
+        }
+    return {
+        "id": rate.public_id,
+        "title": f"{rate.title} (Free)",
+        "description": promotion.description or "Free shipping",
+        "totals": [
+            {"type": "subtotal", "amount": rate.price},
+            {"type": "discount", "amount": -rate.price},
+            {"type": "total", "amount": 0},
+        ],
+    }
 
 
 def previous_fulfillment_request(fulfillment: dict | None) -> FulfillmentRequest | None:
@@ -564,7 +584,7 @@ def price_cart(
     if shipping.waiver:
         applied.append({**shipping.waiver, "priority": len(applied) + 1})
 
-    taxable = goods_total + shipping.cost - shipping.waived
+    taxable = goods_total + shipping.charge
     tax = tax_on(taxable, tax_rate_bps)
     total = taxable + tax
 
@@ -575,10 +595,9 @@ def price_cart(
     totals = [{"type": "subtotal", "amount": subtotal}]
     if items_discount:
         totals.append({"type": "items_discount", "amount": -items_discount})
-    if shipping.waived:
-        totals.append({"type": "discount", "amount": -shipping.waived})
     if request.fulfillment is not None and shipping.fulfillment and shipping_selected(shipping):
-        totals.append({"type": "fulfillment", "amount": shipping.cost})
+        # What the buyer pays for shipping; a waiver shows in the option's totals, not here.
+        totals.append({"type": "fulfillment", "amount": shipping.charge})
     if tax_rate_bps:
         totals.append({"type": "tax", "amount": tax})
     totals.append({"type": "total", "amount": total})

@@ -347,7 +347,7 @@ def complete_paid(session, stock, handler, instrument, result) -> CheckoutSessio
         quantities[product_pk] = quantities.get(product_pk, 0) + line["quantity"]
     inventory_reserve(org=session.org, quantities=quantities)
 
-    used = [{**instrument.public(), "selected": True}] if instrument else []
+    used = [{**instrument.public(), **result.display, "selected": True}] if instrument else []
     order_create_from_checkout(
         session=session,
         payment={**(used[0] if used else {}), "handler_id": handler.handler_id},

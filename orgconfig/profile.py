@@ -4,8 +4,9 @@ protocol release (ucp-spec-notes §0.4, §1.1).
 The two releases differ in layout: 2026-04-08 keys capabilities, services and payment handlers by
 reverse-DNS name inside `ucp` (each a list of entries); 2026-01-11 lists capabilities as an array of
 named entries, gives each service one object with a `rest` binding, and puts payment handlers in a
-top-level `payment.handlers` array. Only capabilities the org enabled are listed, and only the REST
-transport, which the service serves at /ucp/rest/<orgcode>.
+top-level `payment.handlers` array. Only capabilities the org enabled are listed (buyer consent,
+which has no switch of its own, whenever checkout is), and only the REST transport, which the
+service serves at /ucp/rest/<orgcode>.
 """
 
 from dataclasses import dataclass
@@ -32,6 +33,12 @@ CAPABILITY_SPECS = {
         "dev.ucp.shopping.discount",
         "discount",
         "schemas/shopping/discount.json",
+        "dev.ucp.shopping.checkout",
+    ),
+    "buyer_consent": (
+        "dev.ucp.shopping.buyer_consent",
+        "buyer-consent",
+        "schemas/shopping/buyer_consent.json",
         "dev.ucp.shopping.checkout",
     ),
     "order": ("dev.ucp.shopping.order", "order", "schemas/shopping/order.json", None),
@@ -78,9 +85,15 @@ def identity_authorization_server(org: Org, context: ProfileContext) -> str:
     return issuer_url(org=org, base_url=context.base_url)
 
 
+# Capabilities with no switch of their own in the UCP config: listed whenever the capability they
+# ride on is enabled. Buyer consent is stored with the buyer of every checkout, so it comes with
+# checkout (as the REST binding's negotiation offers it).
+RIDES_ON = {"buyer_consent": "checkout"}
+
+
 def enabled_capabilities(org: Org) -> list[str]:
     enabled = ucp_config_of(org=org).capabilities
-    return [name for name in CAPABILITY_SPECS if enabled.get(name)]
+    return [name for name in CAPABILITY_SPECS if enabled.get(RIDES_ON.get(name, name))]
 
 
 def capability_config(name: str, org: Org, version: str, context: ProfileContext) -> dict | None:

@@ -1,5 +1,7 @@
 """Request builders and checks shared by the checkout tests."""
 
+import re
+
 from checkout.pricing import DestinationRequest, FulfillmentRequest, RequestedLine
 from checkout.services import checkout_complete, checkout_create
 
@@ -75,14 +77,36 @@ def totals_of(data) -> dict:
     return {entry["type"]: entry["amount"] for entry in data["totals"]}
 
 
+def node_at(data, path: str):
+    """The object a simple JSONPath (`$.line_items[0]`, `$.fulfillment.methods[0].groups[0]...`)
+    points at."""
+    node = data
+    for name, index in re.findall(r"\.(\w+)(?:\[(\d+)\])?", path):
+        node = node[name]
+        if index:
+            node = node[int(index)]
+    return node
+
+
+def options_of(data) -> list[dict]:
+    return [
+        option
+        for method in (data.get("fulfillment") or {}).get("methods") or []
+        for group in method.get("groups") or []
+        for option in group.get("options") or []
+    ]
+
+
 def assert_totals_add_up(data) -> None:
-    """UCP's rendering contract: the non-total entries sum to the total, in the stated order."""
+    """UCP's rendering contract: the non-total entries sum to the total, in the stated order; the
+    same holds for every line and shipping option; and every discount allocation lands on an
+    object (a line, an option) whose own totals show that much discount."""
     entries = data["totals"]
     order = ["subtotal", "items_discount", "discount", "fulfillment", "tax", "total"]
     assert [e["type"] for e in entries] == [t for t in order if t in totals_of(data)]
     assert sum(e["amount"] for e in entries[:-1]) == entries[-1]["amount"]
-    for line in data["line_items"]:
-        assert sum(e["amount"] for e in line["totals"][:-1]) == line["totals"][-1]["amount"]
+    for part in data["line_items"] + options_of(data):
+        assert sum(e["amount"] for e in part["totals"][:-1]) == part["totals"][-1]["amount"]
     line_discounts = sum(
         -e["amount"]
         for line in data["line_items"]
@@ -90,5 +114,17 @@ def assert_totals_add_up(data) -> None:
         if e["type"] == "items_discount"
     )
     assert line_discounts == -totals_of(data).get("items_discount", 0)
+
+    allocated: dict[str, int] = {}
     for applied in data["discounts"]["applied"]:
         assert sum(a["amount"] for a in applied["allocations"]) == applied["amount"]
+        for allocation in applied["allocations"]:
+            path = allocation["path"]
+            allocated[path] = allocated.get(path, 0) + allocation["amount"]
+    for path, amount in allocated.items():
+        shown = -sum(
+            e["amount"]
+            for e in node_at(data, path)["totals"]
+            if e["type"] in ("items_discount", "discount")
+        )
+        assert shown == amount, path

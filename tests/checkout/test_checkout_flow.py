@@ -87,6 +87,12 @@ def test_full_flow_create_update_complete(shop):
     assert completed["status"] == "completed"
     order = Order.objects.get(guid=completed["scm_order_guid"])
     assert order.totals[-1]["amount"] == 10500
+    # Shipping was waived: the order charges nothing for it and shows no order-level discount.
+    assert order.totals == [
+        {"type": "subtotal", "amount": 10500},
+        {"type": "fulfillment", "amount": 0},
+        {"type": "total", "amount": 10500},
+    ]
     assert [(line.item_id, line.quantity) for line in order.lines.all()] == [
         ("bouquet_tulips", 2),
         ("orchid_white", 1),

@@ -95,20 +95,26 @@ def test_option_not_offered_for_the_country_is_a_message(shop):
 def test_free_shipping_over_the_threshold(shop):
     data = create(shop, ("bouquet_tulips", 4), **shipping("std-ship"))
 
-    assert group_of(data)["options"][0]["totals"] == [
-        {"type": "subtotal", "amount": 500},
-        {"type": "discount", "amount": -500},
-        {"type": "total", "amount": 0},
-    ]
-    assert totals_of(data) == {
-        "subtotal": 12000,
-        "discount": -500,
-        "fulfillment": 500,
-        "total": 12000,
+    standard, express = group_of(data)["options"]
+    assert standard == {
+        "id": "std-ship",
+        "title": "Standard Shipping (Free)",
+        "description": "Free Shipping on orders over $100",
+        "totals": [
+            {"type": "subtotal", "amount": 500},
+            {"type": "discount", "amount": -500},
+            {"type": "total", "amount": 0},
+        ],
     }
+    assert express["title"] == "Express Shipping (US)" and "description" not in express
+    # What a shop shows the buyer: shipping costs nothing, and no order discount was applied.
+    assert totals_of(data) == {"subtotal": 12000, "fulfillment": 0, "total": 12000}
     (waiver,) = data["discounts"]["applied"]
     assert waiver["automatic"] is True and "code" not in waiver
-    assert waiver["allocations"] == [{"path": "$.fulfillment.methods[0].groups[0]", "amount": 500}]
+    assert waiver["title"] == "Free Shipping on orders over $100"
+    assert waiver["allocations"] == [
+        {"path": "$.fulfillment.methods[0].groups[0].options[0]", "amount": 500}
+    ]
     assert any(m["code"] == "free_shipping" and m["type"] == "info" for m in data["messages"])
     assert_totals_add_up(data)
 
@@ -117,6 +123,23 @@ def test_express_is_not_waived_by_free_shipping(shop):
     data = create(shop, ("bouquet_tulips", 4), **shipping("exp-ship-us"))
 
     assert totals_of(data) == {"subtotal": 12000, "fulfillment": 1500, "total": 13500}
+    assert data["discounts"]["applied"] == []
+    titles = [option["title"] for option in group_of(data)["options"]]
+    assert titles == ["Standard Shipping (Free)", "Express Shipping (US)"]
+    assert_totals_add_up(data)
+
+
+def test_without_a_promotion_no_option_is_free(shop):
+    data = create(shop, ("bouquet_tulips", 3), **shipping())
+
+    assert [o["title"] for o in group_of(data)["options"]] == [
+        "Standard Shipping",
+        "Express Shipping (US)",
+    ]
+    assert all(
+        [t["type"] for t in o["totals"]] == ["subtotal", "total"] for o in group_of(data)["options"]
+    )
+    assert not any(m["code"] == "free_shipping" for m in data["messages"])
 
 
 def test_under_the_threshold_shipping_is_charged(shop):
@@ -143,13 +166,12 @@ def test_threshold_is_measured_after_item_discounts(shop):
 def test_free_shipping_for_eligible_items(shop):
     data = create(shop, ("bouquet_roses", 1), ("pot_ceramic", 1), **shipping("std-ship"))
 
-    assert totals_of(data) == {
-        "subtotal": 5000,
-        "discount": -500,
-        "fulfillment": 500,
-        "total": 5000,
-    }
+    assert totals_of(data) == {"subtotal": 5000, "fulfillment": 0, "total": 5000}
     assert data["discounts"]["applied"][0]["title"] == "Free Shipping on Rose Bouquets"
+    standard = group_of(data)["options"][0]
+    assert standard["title"] == "Standard Shipping (Free)"
+    assert standard["description"] == "Free Shipping on Rose Bouquets"
+    assert_totals_add_up(data)
 
 
 def test_destination_without_country_is_invalid_input(shop):
@@ -233,7 +255,9 @@ def test_update_keeps_fulfillment_when_omitted_and_reprices_it(shop):
     ).json()["data"]
 
     assert group_of(bigger)["selected_option_id"] == "std-ship"
-    assert totals_of(bigger)["discount"] == -500  # now over the free-shipping threshold
+    # Now over the free-shipping threshold: the selected option is waived.
+    assert totals_of(bigger) == {"subtotal": 12000, "fulfillment": 0, "total": 12000}
+    assert group_of(bigger)["options"][0]["title"] == "Standard Shipping (Free)"
     assert bigger["status"] == "ready_for_complete"
 
     resent = shop.post(

@@ -1,16 +1,17 @@
-"""Payment handlers at completion: mock accepts and declines, none, what the org offers, and
-credentials that are never echoed or logged."""
+"""Payment handlers at completion: mock accepts and declines (tokens and sandbox test cards),
+none, what the org offers, and credentials that are never stored, echoed or logged."""
 
 import json
 import logging
 
 import pytest
+from django.utils import timezone
 
 from catalog.models import InventoryLevel
 from checkout.models import CheckoutSession
-from checkout.payments import offered_handlers, registered_handler_names
+from checkout.payments import luhn_valid, offered_handlers, registered_handler_names
 from orders.models import Order
-from orgconfig.models import default_payment_handlers
+from orgconfig.models import AuditEntry, default_payment_handlers
 from orgconfig.selectors import org_settings
 from tests.checkout.support import (
     BUYER,
@@ -20,6 +21,7 @@ from tests.checkout.support import (
     pay,
     shipping,
 )
+from ucp.models import IdempotencyRecord
 
 
 @pytest.fixture
@@ -178,3 +180,120 @@ def test_default_offer_and_registry():
     assert [h.name for h in offered_handlers(configured_names=["mock_payment_handler", "x"])] == [
         "mock"
     ]
+
+
+def card(number, **fields) -> dict:
+    """A card instrument with a raw card credential, as the conformance suite sends it."""
+    credential = {
+        "type": "card",
+        "card_number_type": "fpan",
+        "number": number,
+        "expiry_month": 12,
+        "expiry_year": timezone.now().year + 4,
+        "cvc": "123",
+        "name": "John Doe",
+        **fields,
+    }
+    return {**SUCCESS_CARD, "id": "instr_card", "last_digits": "1111", "credential": credential}
+
+
+def assert_nowhere(secrets, *, response, caplog) -> None:
+    """The card number and CVC are in no response, stored session or order, idempotency record,
+    audit entry or log line."""
+    stored = [
+        response.content.decode(),
+        json.dumps(list(CheckoutSession.objects.values("payment", "messages")), default=str),
+        json.dumps(list(Order.objects.values("payment", "payment_reference")), default=str),
+        json.dumps(list(AuditEntry.objects.values()), default=str),
+        "".join(bytes(r.response_body or b"").decode() for r in IdempotencyRecord.objects.all()),
+        json.dumps([r.__dict__ for r in caplog.records], default=str),
+    ]
+    for secret in secrets:
+        assert all(secret not in text for text in stored), secret
+
+
+@pytest.mark.parametrize(
+    "number, brand",
+    [
+        ("4242424242424242", "visa"),
+        ("4242 4242 4242 4242", "visa"),
+        ("5555555555554444", "mastercard"),
+    ],
+)
+def test_mock_captures_sandbox_test_cards(shop, ready, caplog, number, brand):
+    caplog.set_level(logging.DEBUG)
+
+    response = complete(shop, ready, idempotency_key="card-1", **pay(card(number)))
+
+    assert response.status_code == 200, response.content
+    (used,) = response.json()["data"]["payment"]["instruments"]
+    # The card's own brand and last digits, not what the platform claimed ("1111").
+    assert (used["brand"], used["last_digits"]) == (brand, number[-4:])
+    assert "credential" not in used
+    order = Order.objects.get()
+    assert (order.payment_status, order.payment["last_digits"]) == ("captured", number[-4:])
+    assert IdempotencyRecord.objects.filter(response_body__isnull=False).exists()
+    assert_nowhere([number.replace(" ", ""), number, "John Doe"], response=response, caplog=caplog)
+
+
+def test_card_expiring_this_month_still_captures(shop, ready):
+    today = timezone.now()
+
+    response = complete(
+        shop,
+        ready,
+        **pay(card("4242424242424242", expiry_month=today.month, expiry_year=today.year)),
+    )
+
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    "number, fields, reason",
+    [
+        ("4000000000000002", {}, "The card was declined."),  # the sandbox's generic decline
+        ("4111111111111111", {}, "The card was declined."),  # valid, but not a test card here
+        ("4242424242424241", {}, "The card number is not valid."),  # fails the Luhn check
+        ("4242-abcd", {}, "The card number is not valid."),
+        ("42", {}, "The card number is not valid."),
+        ("４２４２４２４２４２４２４２４２", {}, "The card number is not valid."),  # not ASCII
+        (None, {}, "The card number is not valid."),  # no number at all
+        ("4242424242424242", {"expiry_year": 2020}, "The card has expired."),
+        ("4242424242424242", {"expiry_month": 13}, "The card's expiry date is not valid."),
+        ("4242424242424242", {"expiry_month": None}, "The card's expiry date is not valid."),
+        ("4242424242424242", {"cvc": "12"}, "The card's security code is not valid."),
+    ],
+)
+def test_mock_declines_other_cards(shop, ready, caplog, number, fields, reason):
+    caplog.set_level(logging.DEBUG)
+    instrument = card(number, **fields)
+    instrument["credential"] = {k: v for k, v in instrument["credential"].items() if v is not None}
+
+    response = complete(shop, ready, **pay(instrument))
+
+    assert response.status_code == 402, response.content
+    (declined,) = response.json()["error"]["details"]["messages"]
+    assert declined["code"] == "payment_declined"
+    assert declined["content"].startswith(reason)
+    assert Order.objects.count() == 0
+    assert CheckoutSession.objects.get(guid=ready).status == "ready_for_complete"
+    assert_nowhere([number] if number and len(number) > 4 else [], response=response, caplog=caplog)
+
+
+def test_card_credential_fields_are_type_checked(shop, ready):
+    response = complete(shop, ready, **pay(card("4242424242424242", expiry_month="12", cvc=123)))
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["details"]["fields"]) == {
+        "payment.instruments[0].credential.expiry_month",
+        "payment.instruments[0].credential.cvc",
+    }
+    assert "4242424242424242" not in response.content.decode()
+
+
+def test_luhn_check():
+    assert luhn_valid("4242424242424242")
+    assert luhn_valid("5555555555554444")
+    assert luhn_valid("4000000000000002")
+    assert not luhn_valid("4242424242424241")
+    assert not luhn_valid("1234567812345678")

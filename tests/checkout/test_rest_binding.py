@@ -18,7 +18,7 @@ from checkout.rest.settings import rest_settings_set
 from checkout.rest.translators import signed_totals
 from orgconfig.selectors import org_settings, ucp_config_of
 from platforms.services import platform_register
-from tests.ucp_schemas import assert_valid
+from tests.ucp_schemas import assert_valid, schema_errors
 from ucp import errors
 
 NEW = "2026-04-08"
@@ -768,3 +768,86 @@ def test_concurrent_first_open_requests_share_one_platform(shop):
 
     assert len(platform_ids) == 1
     assert Platform.objects.filter(org=shop, caption=ANONYMOUS_CAPTION).count() == 1
+
+
+# Where each release's extension schemas define the checkout they extend.
+EXTENDED_CHECKOUT = {NEW: "/$defs/dev.ucp.shopping.checkout", OLD: "/$defs/checkout"}
+
+
+@pytest.mark.parametrize("version", BOTH)
+def test_free_shipping_shows_as_free_shipping_in_both_versions(rest, version):
+    # Roses qualify for the free-shipping promotion, which waives standard shipping.
+    checkout = ready_checkout(rest, version)
+
+    # The checkout, and its fulfillment and discount extensions (option totals included).
+    extended = EXTENDED_CHECKOUT[version]
+    for schema, pointer in (
+        ("checkout.json", ""),
+        ("fulfillment.json", extended),
+        ("discount.json", extended),
+    ):
+        assert schema_errors(checkout, version, f"schemas/shopping/{schema}", pointer) == []
+
+    totals = {entry["type"]: entry["amount"] for entry in checkout["totals"]}
+    assert totals == {"subtotal": 3500, "fulfillment": 0, "total": 3500}
+    group = checkout["fulfillment"]["methods"][0]["groups"][0]
+    standard = next(option for option in group["options"] if option["id"] == "std-ship")
+    assert group["selected_option_id"] == "std-ship"
+    assert "Free" in standard["title"]
+    saving = 500 if version == OLD else -500
+    assert standard["totals"] == [
+        {"type": "subtotal", "amount": 500},
+        {"type": "discount", "amount": saving},
+        {"type": "total", "amount": 0},
+    ]
+    (waiver,) = checkout["discounts"]["applied"]
+    assert (waiver["automatic"], waiver["amount"]) == (True, 500)
+
+
+def card_complete_body(version, number):
+    """The conformance suite's card credential completion (a raw card, no token)."""
+    body = complete_body(version)
+    instrument = body["payment_data"] if version == OLD else body["payment"]["instruments"][0]
+    instrument["credential"] = {
+        "type": "card",
+        "card_number_type": "fpan",
+        "number": number,
+        "expiry_month": 12,
+        "expiry_year": timezone.now().year + 4,
+        "cvc": "123",
+        "name": "John Doe",
+    }
+    return body
+
+
+@pytest.mark.parametrize("version", BOTH)
+def test_sandbox_test_cards_complete_and_decline(rest, version):
+    declined_checkout = ready_checkout(rest, version)
+    declined = rest.call(
+        "post",
+        f"/checkout-sessions/{declined_checkout['id']}/complete",
+        card_complete_body(version, "4000000000000002"),
+        version=version,
+    )
+    checkout = ready_checkout(rest, version)
+    completed = rest.call(
+        "post",
+        f"/checkout-sessions/{checkout['id']}/complete",
+        card_complete_body(version, "4242424242424242"),
+        version=version,
+    )
+
+    assert declined.status_code == (402 if version == OLD else 200), declined.content
+    assert declined.json()["status"] != "completed"
+    assert completed.status_code == 200, completed.content
+    body = completed.json()
+    assert_valid(version, "shopping/checkout.json", body)
+    assert body["status"] == "completed"
+    (used,) = body["payment"]["instruments"]
+    assert used["last_digits"] == "4242"
+    for response in (declined, completed):
+        assert "4242424242424242" not in response.content.decode()
+        assert "4000000000000002" not in response.content.decode()
+        assert "credential" not in response.content.decode()
+    order = rest.call("get", f"/orders/{body['order']['id']}", version=version)
+    assert "4242424242424242" not in order.content.decode()

@@ -59,6 +59,7 @@ def test_leaf_profile_validates_against_its_release_schema(api, full_org, versio
         "dev.ucp.shopping.checkout",
         "dev.ucp.shopping.fulfillment",
         "dev.ucp.shopping.discount",
+        "dev.ucp.shopping.buyer_consent",
         "dev.ucp.shopping.order",
         "dev.ucp.common.identity_linking",
     }
@@ -120,6 +121,40 @@ def test_2026_01_11_shape(api, full_org):
     handlers = {handler["id"]: handler for handler in profile["payment"]["handlers"]}
     assert set(handlers) == {"mock_payment_handler", "none"}
     assert handlers["mock_payment_handler"]["name"] == "dev.ucp.mock_payment"
+
+
+@pytest.mark.parametrize(
+    "version, spec, schema",
+    [
+        (
+            "2026-04-08",
+            "https://ucp.dev/2026-04-08/specification/buyer-consent",
+            "https://ucp.dev/2026-04-08/schemas/shopping/buyer_consent.json",
+        ),
+        (
+            "2026-01-11",
+            "https://ucp.dev/specification/buyer-consent",
+            "https://ucp.dev/schemas/shopping/buyer_consent.json",
+        ),
+    ],
+)
+def test_buyer_consent_is_listed_with_checkout(api, org, version, spec, schema):
+    profile = fetch(api, f"/.well-known/ucp/{version}").json()
+
+    capabilities = profile["ucp"]["capabilities"]
+    if isinstance(capabilities, dict):
+        (consent,) = capabilities["dev.ucp.shopping.buyer_consent"]
+    else:
+        (consent,) = [c for c in capabilities if c["name"] == "dev.ucp.shopping.buyer_consent"]
+    assert consent["version"] == version
+    assert (consent["spec"], consent["schema"]) == (spec, schema)
+    assert consent["extends"] == "dev.ucp.shopping.checkout"
+
+    # It has no switch of its own: it goes with checkout.
+    configure(org, capabilities={"checkout": False, "fulfillment": False, "discount": False})
+    profile = fetch(api, f"/.well-known/ucp/{version}").json()
+    assert "dev.ucp.shopping.buyer_consent" not in capability_names(profile)
+    assert business_profile_errors(profile, version) == []
 
 
 def test_public_base_url_setting_builds_the_endpoint(api, full_org, profile_settings):
