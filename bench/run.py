@@ -18,7 +18,7 @@ What it does:
    `rest/python/server` folder of Universal-Commerce-Protocol/samples, with --samples-python or
    UCP_SAMPLES_PYTHON naming a Python that has its dependencies), imports the same flower-shop CSVs
    into it, runs it as its own server.py does (one uvicorn process, SQLite) and prints our checkout
-   create and get throughput as a ratio to its;
+   REST-binding create and get throughput (same body and headers) as a ratio to its;
 5. holds slow client connections open against gunicorn and reports whether other requests are
    still served meanwhile, and when gunicorn cuts the slow ones.
 
@@ -27,6 +27,7 @@ Every process it starts is stopped at the end, also on Ctrl-C or failure.
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -56,6 +57,15 @@ CART = [
     {"item": {"id": "bouquet_tulips"}, "quantity": 1},
 ]
 BUYER = {"email": "bench@example.com", "first_name": "Ada", "last_name": "Bench"}
+# A 2026-01-11 REST create body both servers accept (ours ignores the response-only fields).
+REST_BODY = {
+    "line_items": [{**line, "item": {**line["item"], "title": ""}} for line in CART],
+    "buyer": {"full_name": "Ada Bench", "email": BUYER["email"]},
+    "currency": "USD",
+    "payment": {"instruments": [], "handlers": []},
+}
+REST_CREATE = "REST create (3 lines)"
+REST_GET = "REST get"
 # Standard shipping to one address: with buyer and cart, a session is ready to complete.
 FULFILLMENT = {
     "methods": [
@@ -138,6 +148,7 @@ class Context:
     credentials: dict
     concurrency: int
     sessions: list = field(default_factory=list)
+    rest_sessions: list = field(default_factory=list)
     revisions: dict = field(default_factory=dict)
     auth_codes: list = field(default_factory=list)
 
@@ -304,6 +315,36 @@ def token_exchange(ctx, i, w):
     return post(ctx, "/ucp/identity/token", body)
 
 
+def rest_headers(ctx) -> dict:
+    # The same UCP-Agent as the reference rows: a version and no profile URL to fetch.
+    token = base64.b64encode(
+        f"{ctx.credentials['client_id']}:{ctx.credentials['client_secret']}".encode()
+    ).decode()
+    return {
+        "Authorization": f"Basic {token}",
+        "UCP-Agent": 'version="2026-01-11"',
+        "Request-Id": uuid.uuid4().hex,
+        "Idempotency-Key": str(uuid.uuid4()),
+    }
+
+
+def rest_create(ctx, i, w):
+    """The standard REST binding, with the body the reference rows send."""
+    base = f"{ctx.base}/ucp/rest/{ctx.credentials['orgcode']}"
+    return Call("POST", f"{base}/checkout-sessions", json=REST_BODY, headers=rest_headers(ctx))
+
+
+def rest_remember(ctx, i, w, response):
+    if response.status_code == 201:
+        ctx.rest_sessions.append(response.json()["id"])
+
+
+def rest_get(ctx, i, w):
+    base = f"{ctx.base}/ucp/rest/{ctx.credentials['orgcode']}"
+    guid = ctx.rest_sessions[i % len(ctx.rest_sessions)]
+    return Call("GET", f"{base}/checkout-sessions/{guid}", headers=rest_headers(ctx))
+
+
 ROWS = [
     Row("ceiling: bare DRF view", ceiling),
     Row("checkout create (3 lines)", checkout_create, on_response=remember_session),
@@ -323,6 +364,8 @@ ROWS = [
     Row("profile GET (site root)", root_profile_get, probe=root_profile_get),
     # No probe: a probe authorize would spend the first customer's link before the timed codes.
     Row("token exchange", token_exchange, prepare=issue_auth_codes),
+    Row(REST_CREATE, rest_create, on_response=rest_remember),
+    Row(REST_GET, rest_get, capacity=lambda ctx: 10**9 if ctx.rest_sessions else 0),
 ]
 CEILING = ROWS[0].name
 
@@ -342,13 +385,7 @@ def samples_headers() -> dict:
 
 
 def samples_create(ctx, i, w):
-    body = {
-        "line_items": [{**line, "item": {**line["item"], "title": ""}} for line in CART],
-        "buyer": {"full_name": "Ada Bench", "email": BUYER["email"]},
-        "currency": "USD",
-        "payment": {"instruments": [], "handlers": []},
-    }
-    return Call("POST", f"{ctx.base}/checkout-sessions", json=body, headers=samples_headers())
+    return Call("POST", f"{ctx.base}/checkout-sessions", json=REST_BODY, headers=samples_headers())
 
 
 def samples_remember(ctx, i, w, response):
@@ -361,9 +398,10 @@ def samples_get(ctx, i, w):
     return Call("GET", f"{ctx.base}/checkout-sessions/{guid}", headers=samples_headers())
 
 
+# Compared by name with our REST rows: the same protocol binding, body and headers.
 SAMPLES_ROWS = [
-    Row("checkout create (3 lines)", samples_create, on_response=samples_remember),
-    Row("checkout get", samples_get, capacity=lambda ctx: 10**9 if ctx.sessions else 0),
+    Row(REST_CREATE, samples_create, on_response=samples_remember),
+    Row(REST_GET, samples_get, capacity=lambda ctx: 10**9 if ctx.sessions else 0),
 ]
 
 

@@ -1,5 +1,8 @@
 """Reads for orgs, memberships and the UCP config."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from orgconfig.models import Membership, Org, OrgHostname, OrgSettings, UcpConfig, orgcode_validator
 from orgconfig.signing import signing_keys_listed
 
@@ -32,9 +35,33 @@ def orgs_of_user(*, user):
     return Org.objects.filter(memberships__user=user)
 
 
+# Org pk → its config, while a ucp_configs_read_once() block runs (None outside one).
+_configs_read: ContextVar[dict | None] = ContextVar("ucp_configs_read", default=None)
+
+
+@contextmanager
+def ucp_configs_read_once():
+    """Within the block each org's config is read from the database once. For request paths
+    that only read the config and consult it many times (a REST binding call asks about nine
+    times: auth mode, versions, capabilities, payment handlers, policy links); a config written
+    inside the block would not be seen there, so never wrap code that changes it."""
+    token = _configs_read.set({})
+    try:
+        yield
+    finally:
+        _configs_read.reset(token)
+
+
 def ucp_config_of(*, org: Org) -> UcpConfig:
     """The org's stored config, or the defaults (unsaved, revision 1) when it has none yet."""
-    return UcpConfig.objects.filter(org=org).first() or UcpConfig(org=org)
+    read = _configs_read.get()
+    if read is not None and org.pk in read:
+        return read[org.pk]
+
+    config = UcpConfig.objects.filter(org=org).first() or UcpConfig(org=org)
+    if read is not None:
+        read[org.pk] = config
+    return config
 
 
 def capability_enabled(*, org: Org, capability: str) -> bool:

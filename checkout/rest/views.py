@@ -31,7 +31,7 @@ from checkout.rest.idempotency import rest_idempotent
 from checkout.rest.negotiation import CHECKOUT, ORDER, negotiate
 from checkout.rest.settings import rest_settings, simulation_secret_matches
 from checkout.rest.versions import SUPPORTED_VERSIONS, org_root_version
-from orgconfig.selectors import org_for_hostname, org_get_active
+from orgconfig.selectors import org_for_hostname, org_get_active, ucp_configs_read_once
 from ucp import errors
 from ucp.api.parsers import json_loads_checked
 
@@ -86,6 +86,11 @@ class RestView(View):
     required_capability = CHECKOUT
 
     def dispatch(self, request, *args, orgcode=None, **kwargs):
+        # A call only reads the org's config, and would otherwise query it about nine times.
+        with ucp_configs_read_once():
+            return self.dispatch_once(request, *args, orgcode=orgcode, **kwargs)
+
+    def dispatch_once(self, request, *args, orgcode=None, **kwargs):
         self.org = org_for_request(request, orgcode)
         if self.org is None:
             return self.finish(not_found_org())

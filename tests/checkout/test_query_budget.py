@@ -60,3 +60,24 @@ def test_query_counts_do_not_grow_with_line_items(shop, idempotency):
     label = "with" if idempotency else "without"
     print(f"\nquery counts ({label} key): 1 line {one}, 40 lines {forty}")
     assert one == forty
+
+
+def test_a_rest_binding_call_reads_the_org_config_once(api, flower_shop, platform_credentials):
+    """The binding consults the config for auth, versions, capabilities, handlers and links;
+    within one call it is read from the database once (orgconfig ucp_configs_read_once)."""
+    from tests.checkout.test_rest_binding import RestClient, create_body
+    from tests.identity.conftest import basic
+
+    client = RestClient(
+        api,
+        flower_shop.orgcode,
+        HTTP_AUTHORIZATION=basic(
+            platform_credentials["client_id"], platform_credentials["client_secret"]
+        ),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        response = client.call("post", "/checkout-sessions", create_body(), key="budget-1")
+
+    assert response.status_code == 201, response.content
+    config_reads = [q for q in queries.captured_queries if "orgconfig_ucpconfig" in q["sql"]]
+    assert len(config_reads) == 1
