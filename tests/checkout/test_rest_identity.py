@@ -140,3 +140,40 @@ def test_another_orgs_buyer_token_is_refused(api, identity, other_org):
     response = client.call("post", "/checkout-sessions", create_body())
 
     assert response.status_code == 401
+
+
+def test_idempotency_keys_of_one_platform_are_each_buyers_own(api, identity):
+    john = buyer_client(api, identity, customer_guid="cust_1")
+    jane = buyer_client(api, identity, customer_guid="cust_2")
+    platform = platform_client(api, identity)
+
+    johns = john.call("post", "/checkout-sessions", shipping_only(), key="cart-1")
+    janes = jane.call("post", "/checkout-sessions", shipping_only(), key="cart-1")
+    platforms = platform.call("post", "/checkout-sessions", shipping_only(), key="cart-1")
+
+    # Same key, same body: each caller gets a checkout of its own, never John's (with John's
+    # saved addresses) replayed.
+    ids = {johns.json()["id"], janes.json()["id"], platforms.json()["id"]}
+    assert len(ids) == 3
+    assert CheckoutSession.objects.get(guid=janes.json()["id"]).customer.public_id == "cust_2"
+    jane_destinations = janes.json()["fulfillment"]["methods"][0]["destinations"]
+    assert [d["id"] for d in jane_destinations] == ["addr_3"]
+    assert not platforms.json()["fulfillment"]["methods"][0].get("destinations")
+    # A buyer's own retry still replays.
+    again = john.call("post", "/checkout-sessions", shipping_only(), key="cart-1")
+    assert again.content == johns.content
+
+
+def test_a_buyer_cannot_replay_another_buyers_update_of_a_session(api, identity):
+    john = buyer_client(api, identity, customer_guid="cust_1")
+    jane = buyer_client(api, identity, customer_guid="cust_2")
+    checkout = john.call("post", "/checkout-sessions", shipping_only()).json()
+    path = f"/checkout-sessions/{checkout['id']}"
+
+    johns = john.call("put", path, shipping_only(), key="put-1")
+    janes = jane.call("put", path, shipping_only(), key="put-1")
+
+    assert johns.json()["id"] == checkout["id"]
+    assert janes.json()["ucp"]["status"] == "error"
+    assert janes.json()["messages"][0]["code"] == "not_found"
+    assert "destinations" not in janes.content.decode()
