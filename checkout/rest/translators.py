@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from checkout.api import BuyerInput, LineItemInput
 from checkout.models import CheckoutSession, CheckoutStatus
-from checkout.pricing import RequestedLine
+from checkout.pricing import ADDRESS_FIELDS, RequestedLine
 from checkout.rest.handlers import payment_handlers_for
 from checkout.rest.negotiation import ORDER, Negotiated
 from checkout.rest.versions import signed_totals
@@ -155,10 +155,13 @@ def fulfillment_checked(fulfillment: dict | None) -> dict | None:
                 raise errors.InvalidInput.for_field(
                     f"{path}.destinations[{position}]", "must be an object"
                 )
-            if destination.get("id") is not None and not isinstance(destination["id"], str):
-                raise errors.InvalidInput.for_field(
-                    f"{path}.destinations[{position}].id", "must be a string"
-                )
+            for name in ("id", *ADDRESS_FIELDS):
+                # Pricing reads these as text, and they go on to the order and its webhooks,
+                # where every postal address field is a string.
+                if destination.get(name) is not None and not isinstance(destination[name], str):
+                    raise errors.InvalidInput.for_field(
+                        f"{path}.destinations[{position}].{name}", "must be a string"
+                    )
     return fulfillment
 
 
