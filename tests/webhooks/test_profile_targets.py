@@ -287,3 +287,39 @@ def test_the_envelope_is_switched_with_the_ops_command(flower_shop):
     assert rest_settings(org=flower_shop).sample_webhook_envelope is True
     call_command("ucp_rest_settings", "--org", "FLOWERS", "--webhook-envelope", "flat", stdout=out)
     assert rest_settings(org=flower_shop).sample_webhook_envelope is False
+
+
+def test_a_receiver_answering_with_a_nul_byte_is_recorded_not_resent_forever(
+    flower_shop, rest_platform, platform_profile, receiver
+):
+    """PostgreSQL cannot store a NUL: the attempt's record failed, the attempt rolled back and
+    the delivery stayed due, so the sweeper sent it again and again."""
+    receiver.default = Reply(status=200, body=b"ok\x00thanks")
+    _, client = rest_platform
+    order_over_rest(client, platform_profile(NEW), NEW)
+
+    assert deliver_pending(flower_shop) == ["succeeded"]
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    assert delivery.attempts.get().response_body == "ok\ufffdthanks"
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    ["1000000000000", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"],
+    ids=["years", "infinite", "date"],
+)
+def test_a_retry_after_beyond_the_window_fails_the_delivery_without_crashing(
+    flower_shop, rest_platform, platform_profile, receiver, retry_after
+):
+    """A Retry-After too large for date arithmetic crashed the attempt (OverflowError), leaving
+    the delivery pending and due for the sweeper, attempt after attempt."""
+    receiver.default = Reply(status=503, headers={"Retry-After": retry_after})
+    _, client = rest_platform
+    order_over_rest(client, platform_profile(NEW), NEW)
+
+    assert deliver_pending(flower_shop) == ["failed"]
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.FAILED, 1)
