@@ -8,6 +8,7 @@ admin's records; they are never returned to API callers.
 
 import time
 from dataclasses import dataclass
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 import requests
@@ -80,13 +81,17 @@ def retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    # ASCII only: str.isdigit also accepts characters float() refuses ("²", header byte 0xB2).
+    if value.isascii() and value.isdigit():
         seconds = float(value)
     else:
         try:
             moment = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
+        if moment.tzinfo is None:
+            # `-0000` (or no zone) parses naive; an HTTP-date is GMT.
+            moment = moment.replace(tzinfo=UTC)
         seconds = max(0.0, (moment - timezone.now()).total_seconds())
     return min(seconds, settings.UCP_WEBHOOK_RETRY_WINDOW_SECONDS + 1.0)
 

@@ -307,19 +307,32 @@ def test_a_receiver_answering_with_a_nul_byte_is_recorded_not_resent_forever(
 
 @pytest.mark.parametrize(
     "retry_after",
-    ["1000000000000", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"],
-    ids=["years", "infinite", "date"],
+    [
+        "1000000000000",
+        "9" * 400,
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Tue, 01 Jan 2199 00:00:00 -0000",
+        "\u00b2",
+    ],
+    ids=["years", "infinite", "date", "naive-date", "superscript-two"],
 )
 def test_a_retry_after_beyond_the_window_fails_the_delivery_without_crashing(
     flower_shop, rest_platform, platform_profile, receiver, retry_after
 ):
-    """A Retry-After too large for date arithmetic crashed the attempt (OverflowError), leaving
-    the delivery pending and due for the sweeper, attempt after attempt."""
+    """A Retry-After too large for date arithmetic crashed the attempt (OverflowError), and a
+    "digit" float() cannot read (the latin-1 byte 0xB2, "²") raised ValueError, and a date
+    without a zone (`-0000`) raised TypeError against the aware clock: each left the
+    delivery pending and due for the sweeper, attempt after attempt. An unreadable value is
+    ignored (the backoff applies), a value beyond the window fails the delivery."""
     receiver.default = Reply(status=503, headers={"Retry-After": retry_after})
     _, client = rest_platform
     order_over_rest(client, platform_profile(NEW), NEW)
 
-    assert deliver_pending(flower_shop) == ["failed"]
+    outcomes = deliver_pending(flower_shop)
 
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.FAILED, 1)
+    assert delivery.attempt_count == 1
+    if retry_after == "\u00b2":
+        assert outcomes == ["retry"] and delivery.status == DeliveryStatus.PENDING
+    else:
+        assert outcomes == ["failed"] and delivery.status == DeliveryStatus.FAILED
