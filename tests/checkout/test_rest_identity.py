@@ -177,3 +177,26 @@ def test_a_buyer_cannot_replay_another_buyers_update_of_a_session(api, identity)
     assert janes.json()["ucp"]["status"] == "error"
     assert janes.json()["messages"][0]["code"] == "not_found"
     assert "destinations" not in janes.content.decode()
+
+
+@pytest.mark.parametrize("version", [NEW, OLD])
+def test_a_buyer_token_cannot_change_another_buyers_checkout(api, identity, version):
+    john = buyer_client(api, identity, customer_guid="cust_1")
+    jane = buyer_client(api, identity, customer_guid="cust_2")
+    johns = ready_checkout(john, version)
+    path = f"/checkout-sessions/{johns['id']}"
+
+    answers = [
+        jane.call("put", path, create_body(quantity=3), version=version),
+        jane.call("post", f"{path}/complete", complete_body(version), version=version),
+        jane.call("post", f"{path}/cancel", {}, version=version),
+    ]
+
+    for answer in answers:
+        if version == OLD:
+            assert answer.status_code == 404, answer.content
+        else:
+            assert answer.json()["messages"][0]["code"] == "not_found", answer.content
+    session = CheckoutSession.objects.get(guid=johns["id"])
+    assert session.status == "ready_for_complete"
+    assert session.line_items[0]["quantity"] == 1
