@@ -659,7 +659,8 @@ def test_order_webhook_target_comes_from_the_profile(rest, loopback_profiles):
 
 
 @pytest.mark.parametrize(
-    "hook", ["https://agent.example/hook\u0000", "https://agent.example/\ud800", "https://a.example/\t"]
+    "hook",
+    ["https://agent.example/hook\u0000", "https://agent.example/\ud800", "https://a.example/\t"],
 )
 def test_a_profile_webhook_url_the_database_cannot_store_is_ignored(rest, loopback_profiles, hook):
     """A NUL or a lone surrogate (valid JSON escapes) would make PostgreSQL refuse the binding
