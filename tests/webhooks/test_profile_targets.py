@@ -14,7 +14,7 @@ from django.utils import timezone
 from checkout.rest.selectors import order_webhook_target
 from checkout.rest.settings import rest_settings
 from orders.models import Order
-from orders.services import order_mark_shipped
+from orders.services import order_cancel, order_mark_shipped
 from platforms.services import platform_register
 from tests.checkout.test_rest_binding import (
     NEW,
@@ -336,3 +336,30 @@ def test_a_retry_after_beyond_the_window_fails_the_delivery_without_crashing(
         assert outcomes == ["retry"] and delivery.status == DeliveryStatus.PENDING
     else:
         assert outcomes == ["failed"] and delivery.status == DeliveryStatus.FAILED
+
+
+@pytest.mark.parametrize("version", [NEW, OLD])
+def test_a_canceled_order_states_its_refund_in_each_versions_terms(
+    flower_shop, rest_platform, platform_profile, receiver, version
+):
+    """2026-01-11 adjustments carry one unsigned `amount` (its schema has no adjustment
+    `totals`, so a 2026-01-11 platform saw no amount at all); 2026-04-08 has signed `totals`."""
+    _, client = rest_platform
+    order = order_over_rest(client, platform_profile(version), version)
+    total = next(t["amount"] for t in order.totals if t["type"] == "total")
+    order_cancel(order=order, actor="test", reason="buyer asked")
+    deliver_pending(flower_shop)
+
+    webhook = json.loads(receiver.of_type("order.canceled")[0].body)
+    served = client.call("get", f"/orders/{order.guid}", version=version).json()
+
+    for body in (webhook, served):
+        assert_valid(version, "shopping/order.json", body)
+        (adjustment,) = body["adjustments"]
+        assert adjustment["type"] == "cancellation"
+        if version == OLD:
+            assert adjustment["amount"] == total
+            assert "totals" not in adjustment
+        else:
+            assert adjustment["totals"] == [{"type": "total", "amount": -total}]
+            assert "amount" not in adjustment
