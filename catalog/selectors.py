@@ -1,5 +1,8 @@
 """Reads of an org's catalog."""
 
+from django.db.models import Value
+from django.db.models.functions import Lower
+
 from catalog.models import (
     Address,
     Customer,
@@ -56,8 +59,18 @@ def shipping_rates_of(*, org: Org) -> list[ShippingRate]:
 
 def customer_by_email(*, org: Org, email: str) -> Customer | None:
     """The org's customer with this email, compared case-insensitively; the oldest one when the
-    org's own data lists the email more than once."""
-    return Customer.objects.filter(org=org, email__iexact=email).order_by("pk").first()
+    org's own data lists the email more than once.
+
+    Compared as the database lowercases both sides, which is how the unique constraint
+    `one_checkout_customer_per_email` compares them: `iexact` (UPPER) disagrees for a few
+    characters (the Kelvin sign lowercases to "k" but uppercases to itself), and the customer the
+    constraint says exists must be the one found here."""
+    return (
+        Customer.objects.annotate(email_lower=Lower("email"))
+        .filter(org=org, email_lower=Lower(Value(email)))
+        .order_by("pk")
+        .first()
+    )
 
 
 def saved_addresses_of(*, customer: Customer) -> list[Address]:

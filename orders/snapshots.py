@@ -96,14 +96,18 @@ def expectations_of(order: Order) -> list[dict]:
 def order_in_version(snapshot: dict, version: str) -> dict:
     """The snapshot in the shape of one protocol version, without the `ucp` member.
 
-    2026-01-11 has positive discount totals, no `quantity.original`, no `currency`, and no
-    `removed` line status: its rule derives `fulfilled` when fulfilled equals total, which is
-    what a line canceled to zero becomes there. Empty adjustments are left out (optional).
+    2026-01-11 has positive discount totals, no `quantity.original`, no `currency`, no
+    `removed` line status (its rule derives `fulfilled` when fulfilled equals total, which is
+    what a line canceled to zero becomes there) and adjustments with an unsigned `amount` instead
+    of signed `totals`. Empty adjustments are left out (optional).
     """
     legacy = is_legacy(version)
     shaped = {key: value for key, value in snapshot.items() if key != "adjustments"}
     if snapshot.get("adjustments"):
-        shaped["adjustments"] = snapshot["adjustments"]
+        adjustments = snapshot["adjustments"]
+        if legacy:
+            adjustments = [legacy_adjustment(adjustment) for adjustment in adjustments]
+        shaped["adjustments"] = adjustments
     shaped["totals"] = signed_totals(snapshot["totals"], legacy)
 
     lines = []
@@ -117,4 +121,17 @@ def order_in_version(snapshot: dict, version: str) -> dict:
     shaped["line_items"] = lines
     if legacy:
         shaped.pop("currency", None)
+    return shaped
+
+
+def legacy_adjustment(adjustment: dict) -> dict:
+    """An adjustment as 2026-01-11 states it: the magnitude of its signed `total` as `amount`
+    (that release's adjustment has no `totals`)."""
+    shaped = {key: value for key, value in adjustment.items() if key != "totals"}
+    total = next(
+        (t.get("amount") for t in adjustment.get("totals") or [] if t.get("type") == "total"),
+        None,
+    )
+    if isinstance(total, int):
+        shaped["amount"] = abs(total)
     return shaped

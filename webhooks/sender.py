@@ -8,6 +8,7 @@ admin's records; they are never returned to API callers.
 
 import time
 from dataclasses import dataclass
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 import requests
@@ -72,17 +73,33 @@ def secrets_in_use(config: WebhookConfig) -> list[str]:
 
 
 def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as delta-seconds or an HTTP date; None when absent or unreadable."""
+    """Retry-After as delta-seconds or an HTTP date; None when absent or unreadable.
+
+    Capped just past the retry window: a later time fails the delivery all the same (see
+    next_outcome), and the receiver's number must not overflow the date arithmetic that decides
+    it, which would crash the attempt and leave the delivery due for the sweeper forever."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (moment - timezone.now()).total_seconds())
+    # ASCII only: str.isdigit also accepts characters float() refuses ("²", header byte 0xB2).
+    if value.isascii() and value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:
+            # `-0000` (or no zone) parses naive; an HTTP-date is GMT.
+            moment = moment.replace(tzinfo=UTC)
+        seconds = max(0.0, (moment - timezone.now()).total_seconds())
+    return min(seconds, settings.UCP_WEBHOOK_RETRY_WINDOW_SECONDS + 1.0)
+
+
+def storable(text: str) -> str:
+    """Text from the receiver (its body, an error quoting it) as PostgreSQL can store it: a NUL
+    would make the attempt's insert fail, roll the attempt back and have it sent again forever."""
+    return text.replace("\x00", "\ufffd")
 
 
 def target_of(delivery: WebhookDelivery, config: WebhookConfig | None) -> tuple[str, str]:
@@ -145,7 +162,7 @@ def read_limited(response) -> str:
             data += chunk
     except Exception:  # a broken body must not turn a delivered webhook into a failure
         pass
-    return bytes(data[:limit]).decode("utf-8", errors="replace")
+    return storable(bytes(data[:limit]).decode("utf-8", errors="replace"))
 
 
 def send(*, delivery: WebhookDelivery, config: WebhookConfig | None) -> SendResult:
@@ -173,7 +190,7 @@ def send(*, delivery: WebhookDelivery, config: WebhookConfig | None) -> SendResu
             result.error = "timeout"
             result.retryable = True
         except requests.RequestException as exc:
-            result.error = f"{type(exc).__name__}: {exc}"[:300]
+            result.error = storable(f"{type(exc).__name__}: {exc}")[:300]
             result.retryable = True
     result.duration_ms = int((time.monotonic() - started) * 1000)
 

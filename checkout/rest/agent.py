@@ -128,6 +128,19 @@ def capabilities_of(ucp: dict) -> dict[str, list[str]]:
     return found
 
 
+def usable_webhook_url(url) -> bool:
+    """An http(s) URL the binding can store as it is. A longer one would not fit its column and
+    must not be cut to another URL; a NUL or a lone surrogate (both valid JSON escapes) would make
+    PostgreSQL refuse the row, and the checkout with it. Whether the host may be called is decided
+    at each delivery (webhooks.targets)."""
+    if not isinstance(url, str) or len(url) > 2000 or not url.isprintable():
+        return False
+    try:
+        return urlsplit(url).scheme in {"http", "https"}
+    except ValueError:
+        return False
+
+
 def order_webhook_url_of(ucp: dict) -> str:
     raw = ucp.get("capabilities") or {}
     entries = []
@@ -140,8 +153,7 @@ def order_webhook_url_of(ucp: dict) -> str:
     for entry in entries if isinstance(entries, list) else []:
         config = entry.get("config") if isinstance(entry, dict) else None
         url = config.get("webhook_url") if isinstance(config, dict) else None
-        # A longer URL would not fit the binding's column and must not be cut to another one.
-        if isinstance(url, str) and len(url) <= 2000 and urlsplit(url).scheme in {"http", "https"}:
+        if usable_webhook_url(url):
             return url
     return ""
 

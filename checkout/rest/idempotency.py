@@ -1,9 +1,9 @@
 """`Idempotency-Key` for the REST binding's writes (design.md §4, spec notes §6.1), on the shared
-store in ucp.idempotency: scope org + platform + operation (the session id is part of the
-operation for per-session writes) + key; the same key and payload replay the stored status and
-bytes, another payload is 409, a duplicate in flight waits or gets 409. The views call this
-before any state check, so replaying a completed cancel returns its 200 again. Keys sent on GET
-are ignored.
+store in ucp.idempotency: scope org + platform + operation (the session id, and the buyer of an
+identity-linked token, are part of the operation) + key; the same key and payload replay the
+stored status and bytes, another payload is 409, a duplicate in flight waits or gets 409. The
+views call this before any state check, so replaying a completed cancel returns its 200 again.
+Keys sent on GET are ignored.
 """
 
 import json

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from rest_framework import serializers
 
-from checkout.api import BuyerInput, LineItemInput
+from checkout.api import MAX_DESTINATIONS, BuyerInput, LineItemInput
 from checkout.models import CheckoutSession, CheckoutStatus
-from checkout.pricing import RequestedLine
+from checkout.pricing import ADDRESS_FIELDS, RequestedLine
 from checkout.rest.handlers import payment_handlers_for
 from checkout.rest.negotiation import ORDER, Negotiated
 from checkout.rest.versions import signed_totals
@@ -141,6 +141,12 @@ def fulfillment_checked(fulfillment: dict | None) -> dict | None:
         for name in ("destinations", "groups"):
             if method.get(name) is not None and not isinstance(method[name], list):
                 raise errors.InvalidInput.for_field(f"{path}.{name}", "must be a list")
+        if len(method.get("destinations") or []) > MAX_DESTINATIONS:
+            # As on the seed routes: each destination without an id is matched against (or
+            # saved to) the buyer's address book, inside the checkout's transaction.
+            raise errors.InvalidInput.for_field(
+                f"{path}.destinations", f"at most {MAX_DESTINATIONS} destinations"
+            )
         for name in ("selected_destination_id", "type"):
             if method.get(name) is not None and not isinstance(method[name], str):
                 raise errors.InvalidInput.for_field(f"{path}.{name}", "must be a string")
@@ -155,10 +161,13 @@ def fulfillment_checked(fulfillment: dict | None) -> dict | None:
                 raise errors.InvalidInput.for_field(
                     f"{path}.destinations[{position}]", "must be an object"
                 )
-            if destination.get("id") is not None and not isinstance(destination["id"], str):
-                raise errors.InvalidInput.for_field(
-                    f"{path}.destinations[{position}].id", "must be a string"
-                )
+            for name in ("id", *ADDRESS_FIELDS):
+                # Pricing reads these as text, and they go on to the order and its webhooks,
+                # where every postal address field is a string.
+                if destination.get(name) is not None and not isinstance(destination[name], str):
+                    raise errors.InvalidInput.for_field(
+                        f"{path}.destinations[{position}].{name}", "must be a string"
+                    )
     return fulfillment
 
 

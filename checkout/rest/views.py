@@ -155,6 +155,14 @@ class RestView(View):
         return json_loads_checked(self.request.body)
 
     def idempotent(self, operation: str, execute, session_id: str = ""):
+        # Keys are scoped to the caller's buyer too: buyers of one platform (and the platform's
+        # own credentials) must never replay each other's stored responses, which carry their
+        # checkouts and saved addresses. The scope check comes first, so a refused token's 403
+        # is never stored under the key. The buyer goes before the session id, which is the
+        # caller's text and may be long enough to be cut off in the stored operation.
+        customer = self.caller.checkout_customer()
+        if customer is not None:
+            operation = f"{operation}@customer:{customer.pk}"
         return rest_idempotent(
             org_id=self.org.pk,
             platform_id=self.platform.pk,

@@ -658,6 +658,33 @@ def test_order_webhook_target_comes_from_the_profile(rest, loopback_profiles):
     assert target.platform_id == session.platform_id
 
 
+@pytest.mark.parametrize(
+    "hook",
+    ["https://agent.example/hook\u0000", "https://agent.example/\ud800", "https://a.example/\t"],
+)
+def test_a_profile_webhook_url_the_database_cannot_store_is_ignored(rest, loopback_profiles, hook):
+    """A NUL or a lone surrogate (valid JSON escapes) would make PostgreSQL refuse the binding
+    and the checkout answer 500; such a URL, or one with control characters, names no target."""
+    url = loopback_profiles(
+        {
+            "ucp": {
+                "version": NEW,
+                "capabilities": {
+                    "dev.ucp.shopping.checkout": [{"version": NEW}],
+                    "dev.ucp.shopping.order": [{"version": NEW, "config": {"webhook_url": hook}}],
+                },
+            }
+        }
+    )
+
+    response = rest.call(
+        "post", "/checkout-sessions", create_body(), headers={"HTTP_UCP_AGENT": f'profile="{url}"'}
+    )
+
+    assert response.status_code == 201, response.content
+    assert RestBinding.objects.get(session__guid=response.json()["id"]).order_webhook_url == ""
+
+
 def test_unauthenticated_callers_cannot_make_the_service_fetch_profiles(
     api, shop, loopback_profiles
 ):

@@ -400,6 +400,21 @@ def test_address_books_never_cross_orgs(trusted, other_org):
     assert [a.public_id for a in addresses_of(other_org, email)] == [their_id]
 
 
+def test_emails_the_database_lowercases_alike_are_one_customer(trusted, shop):
+    """The Kelvin sign (U+212A) lowercases to "k" but uppercases to itself: a lookup by UPPER
+    (iexact) missed the customer the LOWER unique constraint then refused to duplicate (500)."""
+    first = create(shop, buyer={"email": "k.buyer@example.com"})
+    second = create(shop, buyer={"email": "\u212a.buyer@example.com"})
+
+    sessions = CheckoutSession.objects.filter(
+        guid__in=[first["checkout_guid"], second["checkout_guid"]]
+    )
+    assert all(session.customer_id for session in sessions)
+    assert Customer.objects.filter(org=trusted, origin="checkout").count() == len(
+        {session.customer_id for session in sessions}
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "email", ["john.doe@example.com", "racing.buyer@example.com"], ids=["known", "new"]

@@ -146,6 +146,39 @@ def test_fulfillment_of_wrong_shapes_is_not_a_500(rest, version, fulfillment):
 
 @pytest.mark.parametrize("version", BOTH)
 @pytest.mark.parametrize(
+    "field,value",
+    [
+        ("address_country", 12),
+        ("address_country", True),
+        ("street_address", {"a": 1}),
+        ("postal_code", 94043),
+        ("address_region", ["IL"]),
+        ("first_name", 7),
+    ],
+)
+def test_destination_address_fields_must_be_strings(rest, version, field, value):
+    """A number as the country was a 500 (len() of an int); other non-strings were echoed in the
+    checkout and then in the order and its webhooks, where the schemas want strings."""
+    destination = {
+        "id": "d",
+        "street_address": "1 Main St",
+        "address_locality": "Springfield",
+        "address_country": "US",
+        field: value,
+    }
+    body = {
+        "line_items": [{"item": {"id": "bouquet_roses"}, "quantity": 1}],
+        "fulfillment": {"methods": [{"type": "shipping", "destinations": [destination]}]},
+    }
+
+    response = rest.call("post", "/checkout-sessions", body, version=version)
+
+    assert_json_error(response, 400)
+    assert f"fulfillment.methods[0].destinations[0].{field}" in response.content.decode()
+
+
+@pytest.mark.parametrize("version", BOTH)
+@pytest.mark.parametrize(
     "body",
     [
         {"payment_data": {"id": "i", "handler_id": "mock_payment_handler", "display": "abc"}},

@@ -14,7 +14,7 @@ from django.utils import timezone
 from checkout.rest.selectors import order_webhook_target
 from checkout.rest.settings import rest_settings
 from orders.models import Order
-from orders.services import order_mark_shipped
+from orders.services import order_cancel, order_mark_shipped
 from platforms.services import platform_register
 from tests.checkout.test_rest_binding import (
     NEW,
@@ -287,3 +287,79 @@ def test_the_envelope_is_switched_with_the_ops_command(flower_shop):
     assert rest_settings(org=flower_shop).sample_webhook_envelope is True
     call_command("ucp_rest_settings", "--org", "FLOWERS", "--webhook-envelope", "flat", stdout=out)
     assert rest_settings(org=flower_shop).sample_webhook_envelope is False
+
+
+def test_a_receiver_answering_with_a_nul_byte_is_recorded_not_resent_forever(
+    flower_shop, rest_platform, platform_profile, receiver
+):
+    """PostgreSQL cannot store a NUL: the attempt's record failed, the attempt rolled back and
+    the delivery stayed due, so the sweeper sent it again and again."""
+    receiver.default = Reply(status=200, body=b"ok\x00thanks")
+    _, client = rest_platform
+    order_over_rest(client, platform_profile(NEW), NEW)
+
+    assert deliver_pending(flower_shop) == ["succeeded"]
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    assert delivery.attempts.get().response_body == "ok\ufffdthanks"
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    [
+        "1000000000000",
+        "9" * 400,
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Tue, 01 Jan 2199 00:00:00 -0000",
+        "\u00b2",
+    ],
+    ids=["years", "infinite", "date", "naive-date", "superscript-two"],
+)
+def test_a_retry_after_beyond_the_window_fails_the_delivery_without_crashing(
+    flower_shop, rest_platform, platform_profile, receiver, retry_after
+):
+    """A Retry-After too large for date arithmetic crashed the attempt (OverflowError), and a
+    "digit" float() cannot read (the latin-1 byte 0xB2, "²") raised ValueError, and a date
+    without a zone (`-0000`) raised TypeError against the aware clock: each left the
+    delivery pending and due for the sweeper, attempt after attempt. An unreadable value is
+    ignored (the backoff applies), a value beyond the window fails the delivery."""
+    receiver.default = Reply(status=503, headers={"Retry-After": retry_after})
+    _, client = rest_platform
+    order_over_rest(client, platform_profile(NEW), NEW)
+
+    outcomes = deliver_pending(flower_shop)
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.attempt_count == 1
+    if retry_after == "\u00b2":
+        assert outcomes == ["retry"] and delivery.status == DeliveryStatus.PENDING
+    else:
+        assert outcomes == ["failed"] and delivery.status == DeliveryStatus.FAILED
+
+
+@pytest.mark.parametrize("version", [NEW, OLD])
+def test_a_canceled_order_states_its_refund_in_each_versions_terms(
+    flower_shop, rest_platform, platform_profile, receiver, version
+):
+    """2026-01-11 adjustments carry one unsigned `amount` (its schema has no adjustment
+    `totals`, so a 2026-01-11 platform saw no amount at all); 2026-04-08 has signed `totals`."""
+    _, client = rest_platform
+    order = order_over_rest(client, platform_profile(version), version)
+    total = next(t["amount"] for t in order.totals if t["type"] == "total")
+    order_cancel(order=order, actor="test", reason="buyer asked")
+    deliver_pending(flower_shop)
+
+    webhook = json.loads(receiver.of_type("order.canceled")[0].body)
+    served = client.call("get", f"/orders/{order.guid}", version=version).json()
+
+    for body in (webhook, served):
+        assert_valid(version, "shopping/order.json", body)
+        (adjustment,) = body["adjustments"]
+        assert adjustment["type"] == "cancellation"
+        if version == OLD:
+            assert adjustment["amount"] == total
+            assert "totals" not in adjustment
+        else:
+            assert adjustment["totals"] == [{"type": "total", "amount": -total}]
+            assert "amount" not in adjustment
