@@ -16,6 +16,8 @@ from ucp.api.views import AdminApiView, AdminReadApiView, SeedApiView, envelope
 logger = logging.getLogger(__name__)
 
 # UCP requires `public` and a max-age of at least 60 s on the profile (ucp-spec-notes §1.1).
+# The profile views only read the org's config, and a profile build consults it for the version,
+# the capabilities and the payment handlers: each view reads it once (ucp_configs_read_once).
 PROFILE_CACHE_CONTROL = "public, max-age=300"
 ROOT_PROFILE_PATH = "/.well-known/ucp"
 
@@ -80,6 +82,7 @@ def profile_context(request, org: Org) -> profile.ProfileContext:
 class ProfileEnvelopeApi(SeedApiView):
     """`GET /ucp/.well-known/ucp?orgcode=X`: the org's root profile inside the envelope."""
 
+    @selectors.ucp_configs_read_once()
     def get(self, request):
         org = selectors.org_get_active(orgcode=request.query_params.get("orgcode"))
         if org is None:
@@ -111,6 +114,7 @@ def plain_profile_response(document: dict) -> JsonResponse:
 
 
 @require_safe
+@selectors.ucp_configs_read_once()
 def root_profile_view(request):
     """`GET /.well-known/ucp`: the plain UCP business profile, never redirected."""
     org = resolve_root_org(request)
@@ -121,6 +125,7 @@ def root_profile_view(request):
 
 
 @require_safe
+@selectors.ucp_configs_read_once()
 def leaf_profile_view(request, version: str):
     """`GET /.well-known/ucp/<version>`: the complete profile of one protocol release."""
     if version not in ProfileVersion.values:

@@ -44,7 +44,8 @@ def ucp_configs_read_once():
     """Within the block each org's config is read from the database once. For request paths
     that only read the config and consult it many times (a REST binding call asks about nine
     times: auth mode, versions, capabilities, payment handlers, policy links); a config written
-    inside the block would not be seen there, so never wrap code that changes it."""
+    inside the block would not be seen there, so never wrap code that changes it. Usable as a
+    decorator too (each call gets its own block)."""
     token = _configs_read.set({})
     try:
         yield

@@ -2,6 +2,8 @@
 advertised, host-based org selection, 404s and caching."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from orgconfig.models import Org, OrgHostname, UcpConfig
 from orgconfig.services import ucp_config_set
@@ -311,3 +313,16 @@ def test_signing_keys_are_published_without_private_parts(api, org):
         assert published["kid"] == key.kid
         assert published["alg"] == "ES256" and published["crv"] == "P-256"
         assert "d" not in published
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/.well-known/ucp", "/.well-known/ucp/2026-01-11", "/ucp/.well-known/ucp?orgcode=FLOWERS"],
+)
+def test_each_profile_request_reads_the_config_once(api, full_org, path):
+    with CaptureQueriesContext(connection) as queries:
+        response = fetch(api, path)
+
+    assert response.status_code == 200, response.content
+    config_reads = [q for q in queries.captured_queries if '"orgconfig_ucpconfig"' in q["sql"]]
+    assert len(config_reads) == 1
