@@ -47,9 +47,36 @@ class PaymentInstrument:
         display = {
             key: value
             for key, value in self.display.items()
-            if key not in fixed and key != "credential"
+            if key not in fixed and key != "credential" and not holds_card_number(value)
         }
+        if isinstance(display.get("last_digits"), str):
+            display["last_digits"] = display["last_digits"][-4:]
         return {**fixed, **display}
+
+
+# 13 to 19 digits, optionally grouped by spaces or dashes: how card numbers are written.
+CARD_NUMBER_PATTERN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
+
+
+def holds_card_number(value) -> bool:
+    """Whether display data a platform sent contains what looks like a full card number.
+
+    Display data is stored with the order and shown in responses and webhooks; a platform that
+    puts the card number there by mistake must not make us store it (PCI DSS forbids keeping a
+    full number outside a vault). Such a member is dropped; real display data never needs more
+    than the last four digits."""
+    if isinstance(value, dict):
+        return any(holds_card_number(item) for item in value.values())
+    if isinstance(value, list):
+        return any(holds_card_number(item) for item in value)
+    if not isinstance(value, str):
+        return (
+            isinstance(value, int) and not isinstance(value, bool) and holds_card_number(str(value))
+        )
+    return any(
+        luhn_valid(re.sub(r"[ -]", "", match.group()))
+        for match in CARD_NUMBER_PATTERN.finditer(value)
+    )
 
 
 @dataclass(frozen=True)

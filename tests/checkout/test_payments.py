@@ -9,7 +9,12 @@ from django.utils import timezone
 
 from catalog.models import InventoryLevel
 from checkout.models import CheckoutSession
-from checkout.payments import luhn_valid, offered_handlers, registered_handler_names
+from checkout.payments import (
+    PaymentInstrument,
+    luhn_valid,
+    offered_handlers,
+    registered_handler_names,
+)
 from orders.models import Order
 from orgconfig.models import AuditEntry, default_payment_handlers
 from orgconfig.selectors import org_settings
@@ -297,3 +302,32 @@ def test_luhn_check():
     assert luhn_valid("4000000000000002")
     assert not luhn_valid("4242424242424241")
     assert not luhn_valid("1234567812345678")
+
+
+def test_card_numbers_in_display_data_are_never_stored(shop, ready, caplog):
+    # A platform that puts the full number in display fields by mistake: stored nowhere, while
+    # the display data that is fine (the brand, a description without a number) stays.
+    caplog.set_level(logging.DEBUG)
+    instrument = {
+        **SUCCESS_CARD,
+        "last_digits": "5556",
+        "display": {
+            "description": "Debit card 4000 0566 5566 5556",
+            "art": {"alt": ["4000-0566-5566-5556"]},
+            "nickname": "Everyday",
+        },
+    }
+
+    response = complete(shop, ready, idempotency_key="display-1", **pay(instrument))
+
+    assert response.status_code == 200, response.content
+    (used,) = response.json()["data"]["payment"]["instruments"]
+    assert (used["brand"], used["last_digits"], used["nickname"]) == ("Visa", "5556", "Everyday")
+    assert "description" not in used and "art" not in used
+    assert_nowhere(["4000056655665556", "0566 5566", "0566-5566"], response=response, caplog=caplog)
+
+
+def test_last_digits_are_only_ever_four():
+    shown = PaymentInstrument(id="i", handler_id="h", display={"last_digits": "x1234567"}).public()
+
+    assert shown["last_digits"] == "4567"
