@@ -256,6 +256,28 @@ def inventory_reserve(*, org: Org, quantities: dict[int, int]) -> None:
     )
 
 
+def inventory_release(*, org: Org, quantities: dict[int, int]) -> None:
+    """Puts `quantities` (product pk → units) back in stock: what a canceled order had taken.
+
+    Must run inside the caller's transaction; rows are locked in primary-key order, as
+    inventory_reserve locks them, so a release and a completion never deadlock. Products the org
+    no longer stocks (deleted, or without an inventory row) are skipped: there is no shelf to put
+    their units back on."""
+    locked = list(
+        InventoryLevel.objects.select_for_update()
+        .filter(product__org=org, product_id__in=quantities)
+        .order_by("pk")
+        .values_list("product_id", flat=True)
+    )
+    if not locked:
+        return
+
+    InventoryLevel.objects.filter(product_id__in=locked).update(
+        quantity=F("quantity")
+        + Case(*(When(product_id=pk, then=quantities[pk]) for pk in locked), default=0)
+    )
+
+
 # --- customers and addresses saved by checkouts -----------------------------------------------
 
 

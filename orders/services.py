@@ -3,11 +3,13 @@
 
 import logging
 import uuid
+from collections import defaultdict
 
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Product
+from catalog.services import inventory_release
 from orders.models import Order, OrderLine, OrderStatus
 from orders.snapshots import order_snapshot
 from orgconfig.audit import audit_record
@@ -172,11 +174,18 @@ def order_mark_delivered(*, order: Order, actor: str) -> Order:
 
 @transaction.atomic
 def order_cancel(*, order: Order, actor: str, reason: str = "") -> Order:
-    """Cancels an order not yet shipped; the whole amount becomes a cancellation adjustment.
-    Known limit: stock taken at completion is not put back, because the catalog has no release
-    service yet; restocking is a manual inventory change for now."""
+    """Cancels an order not yet shipped; the whole amount becomes a cancellation adjustment and
+    the units it took at completion go back in stock (nothing has left the shelf yet)."""
     order = order_locked(order, CANCELABLE, "canceled")
     before, now = order.status, timezone.now()
+
+    lines = list(order.lines.all())
+    taken = defaultdict(int)
+    for line in lines:
+        if line.product_id is not None:
+            taken[line.product_id] += line.quantity
+    inventory_release(org=order.org, quantities=dict(taken))
+
     total = next((t["amount"] for t in order.totals if t.get("type") == "total"), 0)
     order.status, order.canceled_at = OrderStatus.CANCELED, now
     order.fulfillment_events = [
@@ -188,9 +197,7 @@ def order_cancel(*, order: Order, actor: str, reason: str = "") -> Order:
         "type": "cancellation",
         "occurred_at": now.isoformat().replace("+00:00", "Z"),
         "status": "completed",
-        "line_items": [
-            {"id": line.line_id, "quantity": line.quantity} for line in order.lines.all()
-        ],
+        "line_items": [{"id": line.line_id, "quantity": line.quantity} for line in lines],
         "totals": [{"type": "total", "amount": -total}],
     }
     if reason:

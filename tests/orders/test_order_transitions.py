@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from catalog.models import InventoryLevel
 from checkout.pricing import RequestedLine
 from checkout.services import checkout_cancel, checkout_create
 from orders import services
@@ -14,6 +15,7 @@ from orders.models import OrderStatus
 from orgconfig.models import AuditEntry, Membership, Role
 from platforms.services import platform_register
 from tests.checkout.support import place_order
+from ucp import errors
 from webhooks.models import WebhookEvent
 
 BUYER = {"email": "jane@example.com"}
@@ -97,6 +99,28 @@ def test_cancel_records_a_cancellation_adjustment(order):
     total = next(t["amount"] for t in order.totals if t["type"] == "total")
     assert adjustment["totals"] == [{"type": "total", "amount": -total}]
     assert adjustment["description"] == "buyer asked"
+
+
+def stock_of_roses(org) -> int:
+    return InventoryLevel.objects.get(product__org=org, product__public_id="bouquet_roses").quantity
+
+
+def test_cancel_puts_the_units_back_in_stock_once(order, flower_shop):
+    before = stock_of_roses(flower_shop)
+
+    services.order_cancel(order=order, actor="test")
+    with pytest.raises(errors.InvalidState):
+        services.order_cancel(order=order, actor="test")
+
+    assert stock_of_roses(flower_shop) == before + 2
+
+
+def test_shipping_takes_nothing_more_and_gives_nothing_back(order, flower_shop):
+    before = stock_of_roses(flower_shop)
+
+    services.order_mark_shipped(order=order, actor="test")
+
+    assert stock_of_roses(flower_shop) == before
 
 
 @pytest.mark.parametrize(
