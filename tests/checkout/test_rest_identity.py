@@ -15,6 +15,7 @@ from tests.checkout.test_rest_binding import (
     OLD,
     RestClient,
     complete_body,
+    configure,
     create_body,
     ready_checkout,
 )
@@ -225,3 +226,19 @@ def test_a_method_carries_at_most_as_many_destinations_as_the_seed_routes_allow(
     assert "fulfillment.methods[0].destinations" in too_many.json()["content"]
     assert Address.objects.count() == saved_before
     assert ship_to(MAX_DESTINATIONS).status_code == 201
+
+
+def test_an_open_shop_still_honours_a_buyer_token_and_refuses_a_bad_one(api, identity):
+    configure(identity.org, rest_auth="none")
+    buyer = buyer_client(api, identity)
+
+    response = buyer.call("post", "/checkout-sessions", shipping_only())
+
+    assert response.status_code == 201, response.content
+    session = CheckoutSession.objects.get(guid=response.json()["id"])
+    assert (session.platform, session.customer.public_id) == (identity.platform, "cust_1")
+
+    forged = RestClient(api, identity.org.orgcode, HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert forged.call("post", "/checkout-sessions", shipping_only()).status_code == 401
+    anonymous = RestClient(api, identity.org.orgcode)
+    assert anonymous.call("post", "/checkout-sessions", shipping_only()).status_code == 201
