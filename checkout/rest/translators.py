@@ -94,6 +94,32 @@ def buyer_from(data: dict) -> dict:
     return buyer
 
 
+# Card display fields an instrument may carry (at its top level, as 2026-01-11 sends them, or
+# in `display`), with the JSON type both releases give them.
+DISPLAY_TEXT_FIELDS = (
+    "brand",
+    "last_digits",
+    "description",
+    "card_art",
+    "rich_text_description",
+    "rich_card_art",
+)
+DISPLAY_NUMBER_FIELDS = ("expiry_month", "expiry_year")
+
+
+def display_checked(fields: dict, path: str) -> None:
+    """The card display fields are stored with the session and its order and shown back to
+    every later reader, in either version: a brand that is an object or an expiry month that
+    is text would make each of those responses break its schema, so they are refused here."""
+    for name in DISPLAY_TEXT_FIELDS:
+        if fields.get(name) is not None and not isinstance(fields[name], str):
+            raise errors.InvalidInput.for_field(f"{path}.{name}", "must be a string")
+    for name in DISPLAY_NUMBER_FIELDS:
+        value = fields.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise errors.InvalidInput.for_field(f"{path}.{name}", "must be an integer")
+
+
 def instrument_checked(instrument: dict, path: str) -> dict:
     """The parts of an instrument the payment service reads must have their types: a display or
     credential that is not an object, or an id that is not a string, is invalid input there."""
@@ -103,6 +129,8 @@ def instrument_checked(instrument: dict, path: str) -> dict:
     for name in ("id", "handler_id", "type"):
         if instrument.get(name) is not None and not isinstance(instrument[name], str):
             raise errors.InvalidInput.for_field(f"{path}.{name}", "must be a string")
+    display_checked(instrument, path)
+    display_checked(instrument.get("display") or {}, f"{path}.display")
     return instrument
 
 
@@ -285,7 +313,9 @@ def checkout_out(session: CheckoutSession, negotiated: Negotiated, request) -> d
     payment.pop("credential", None)
     if legacy:
         payment["handlers"] = payment_handlers_for(org, negotiated.version)
-        payment.setdefault("instruments", [])
+        payment["instruments"] = [
+            i for i in payment.get("instruments") or [] if legacy_card_instrument(i)
+        ]
         body["payment"] = payment
     elif payment.get("instruments"):
         body["payment"] = {"instruments": payment["instruments"]}
@@ -303,6 +333,22 @@ def checkout_out(session: CheckoutSession, negotiated: Negotiated, request) -> d
             "permalink_url": order_permalink(request, org, session.order.guid),
         }
     return body
+
+
+def legacy_card_instrument(instrument: dict) -> bool:
+    """Whether 2026-01-11 can show this instrument: that release knows only card instruments,
+    which need a string brand and last digits. An instrument paid without them (a token with
+    no card details, sent in 2026-04-08 or without display fields) is left out of its
+    `payment.instruments` rather than shown in a shape its clients reject; the order keeps it."""
+    return (
+        instrument.get("type") == "card"
+        and isinstance(instrument.get("brand"), str)
+        and isinstance(instrument.get("last_digits"), str)
+        and all(
+            isinstance(instrument.get(name, 0), int) and not isinstance(instrument.get(name), bool)
+            for name in DISPLAY_NUMBER_FIELDS
+        )
+    )
 
 
 def discounts_out(discounts: dict) -> dict:

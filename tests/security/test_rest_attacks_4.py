@@ -1,0 +1,118 @@
+"""Fourth adversarial pass on the UCP REST binding: responses of rarely reached states checked
+against each version's schemas, payment display data, the version header, idempotency and
+concurrent writes. Every answer is JSON with a stable code, never a 500, and valid where it is
+a resource."""
+
+import base64
+
+import pytest
+
+from orgconfig.selectors import org_settings
+from tests.checkout.test_rest_binding import (
+    BOTH,
+    EXTENDED_CHECKOUT,
+    NEW,
+    OLD,
+    RestClient,
+    complete_body,
+    ready_checkout,
+)
+from tests.ucp_schemas import schema_errors
+
+
+@pytest.fixture
+def shop(flower_shop):
+    settings = org_settings(org=flower_shop)
+    settings.payment_handlers = ["mock_payment_handler", "none"]
+    settings.save()
+    return flower_shop
+
+
+@pytest.fixture
+def rest(api, shop, platform_credentials):
+    api.raise_request_exception = False
+    token = f"{platform_credentials['client_id']}:{platform_credentials['client_secret']}"
+    basic = "Basic " + base64.b64encode(token.encode()).decode()
+    return RestClient(api, shop.orgcode, HTTP_AUTHORIZATION=basic)
+
+
+def checkout_schema_errors(body: dict, version: str) -> list:
+    """Errors of a checkout against the version's checkout schema and the fulfillment and
+    discount extensions of it."""
+    extended = EXTENDED_CHECKOUT[version]
+    found = []
+    for schema, pointer in (
+        ("checkout.json", ""),
+        ("fulfillment.json", extended),
+        ("discount.json", extended),
+    ):
+        found += schema_errors(body, version, f"schemas/shopping/{schema}", pointer)
+    return found
+
+
+def instrument_of(body: dict, version: str) -> dict:
+    return body["payment_data"] if version == OLD else body["payment"]["instruments"][0]
+
+
+@pytest.mark.parametrize("version", BOTH)
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("brand", {"a": 1}),
+        ("brand", 5),
+        ("last_digits", ["1234"]),
+        ("expiry_month", "12"),
+        ("expiry_year", True),
+        ("card_art", 5),
+        ("display", {"brand": {"a": 1}}),
+        ("display", {"expiry_month": "x"}),
+    ],
+)
+def test_payment_display_fields_of_the_wrong_type_are_refused(rest, version, field, value):
+    """They were stored with the session and the order and broke every later 2026-01-11
+    response (a card's brand and last digits are strings, its expiry integers)."""
+    checkout = ready_checkout(rest, version)
+    body = complete_body(version)
+    instrument_of(body, version)[field] = value
+
+    response = rest.call(
+        "post", f"/checkout-sessions/{checkout['id']}/complete", body, version=version
+    )
+
+    assert response.status_code == 400, response.content
+    answer = response.json()
+    assert (answer["code"] if version == NEW else answer["messages"][0]["code"]) == (
+        "invalid_request"
+    )
+    name = field if field != "display" else f"display.{next(iter(value))}"
+    assert f".{name}: must be" in (answer.get("content") or answer.get("detail"))
+    again = rest.call("get", f"/checkout-sessions/{checkout['id']}", version=version)
+    assert again.json()["status"] == "ready_for_complete"
+
+
+@pytest.mark.parametrize("paid_in", BOTH)
+def test_a_checkout_paid_without_card_details_reads_valid_in_2026_01_11(rest, paid_in):
+    """2026-01-11 knows only card instruments with a brand and last digits; one paid with a
+    bare token (or with null display fields) was shown without them, breaking the schema in
+    the complete response and every later read in that version."""
+    checkout = ready_checkout(rest, paid_in)
+    body = complete_body(paid_in)
+    instrument = instrument_of(body, paid_in)
+    instrument.pop("brand", None)
+    instrument.pop("last_digits", None)
+    instrument["expiry_month"] = None
+
+    completed = rest.call(
+        "post", f"/checkout-sessions/{checkout['id']}/complete", body, version=paid_in
+    )
+    read = rest.call("get", f"/checkout-sessions/{checkout['id']}", version=OLD)
+
+    assert completed.status_code == 200, completed.content
+    assert completed.json()["status"] == "completed"
+    assert checkout_schema_errors(completed.json(), paid_in) == []
+    assert read.status_code == 200
+    assert checkout_schema_errors(read.json(), OLD) == []
+    assert read.json()["payment"]["instruments"] == []
+    if paid_in == NEW:
+        (shown,) = completed.json()["payment"]["instruments"]
+        assert "expiry_month" not in shown
