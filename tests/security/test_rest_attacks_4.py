@@ -4,9 +4,12 @@ concurrent writes. Every answer is JSON with a stable code, never a 500, and val
 a resource."""
 
 import base64
+import json
 
 import pytest
 
+from catalog.models import InventoryLevel
+from orders.models import Order
 from orgconfig.selectors import org_settings
 from tests.checkout.test_rest_binding import (
     BOTH,
@@ -14,6 +17,7 @@ from tests.checkout.test_rest_binding import (
     NEW,
     OLD,
     RestClient,
+    agent,
     complete_body,
     ready_checkout,
 )
@@ -116,3 +120,32 @@ def test_a_checkout_paid_without_card_details_reads_valid_in_2026_01_11(rest, pa
     if paid_in == NEW:
         (shown,) = completed.json()["payment"]["instruments"]
         assert "expiry_month" not in shown
+
+
+@pytest.mark.parametrize("version", BOTH)
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_numbers_that_are_not_finite_are_refused(rest, version, number):
+    """Python's json reads them (1e999 as infinity), PostgreSQL's jsonb does not: free-form
+    display data holding one failed the order insert with a 500 at complete."""
+    checkout = ready_checkout(rest, version)
+    body = complete_body(version)
+    instrument_of(body, version)["display"] = {"points": "NUMBER"}
+    raw = json.dumps(body).replace('"NUMBER"', number)
+    stock = InventoryLevel.objects.get(product__public_id="bouquet_roses").quantity
+
+    response = rest.api.post(
+        f"{rest.base}/checkout-sessions/{checkout['id']}/complete",
+        data=raw,
+        content_type="application/json",
+        HTTP_UCP_AGENT=agent(version),
+        **rest.auth,
+    )
+
+    assert response.status_code == 400, response.content
+    answer = response.json()
+    content = answer.get("content") or answer.get("detail")
+    assert content.endswith("display.points: must be a finite number"), content
+    assert Order.objects.count() == 0
+    assert InventoryLevel.objects.get(product__public_id="bouquet_roses").quantity == stock
+    again = rest.call("get", f"/checkout-sessions/{checkout['id']}", version=version)
+    assert again.json()["status"] == "ready_for_complete"
