@@ -166,7 +166,9 @@ class RestView(View):
         return rest_idempotent(
             org_id=self.org.pk,
             platform_id=self.platform.pk,
-            operation=f"{operation}:{session_id}" if session_id else operation,
+            operation=f"{operation}:{services.canonical_id(session_id)}"
+            if session_id
+            else operation,
             key=self.request.headers.get("Idempotency-Key"),
             body=self.request.body,
             execute=self.guarded(execute),

@@ -19,6 +19,7 @@ from tests.checkout.test_rest_binding import (
     RestClient,
     agent,
     complete_body,
+    create_body,
     ready_checkout,
 )
 from tests.ucp_schemas import schema_errors
@@ -149,3 +150,57 @@ def test_numbers_that_are_not_finite_are_refused(rest, version, number):
     assert InventoryLevel.objects.get(product__public_id="bouquet_roses").quantity == stock
     again = rest.call("get", f"/checkout-sessions/{checkout['id']}", version=version)
     assert again.json()["status"] == "ready_for_complete"
+
+
+def assert_not_found(response, version):
+    if version == NEW:
+        assert response.status_code == 200, response.content
+        assert (
+            schema_errors(response.json(), NEW, "schemas/shopping/types/error_response.json") == []
+        )
+        assert response.json()["messages"][0]["code"] == "not_found"
+    else:
+        assert response.status_code == 404, response.content
+        assert response.json()["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("version", BOTH)
+@pytest.mark.parametrize("resource_id", ["not-a-uuid", "0" * 33, "%20"])
+def test_an_id_that_is_not_ours_is_not_found_not_invalid(rest, version, resource_id):
+    """UCP ids are opaque: an id in another format names no session or order, and was a 400
+    invalid_request where an unknown id is not_found (both versions tell them apart)."""
+    rest.api.raise_request_exception = False
+    calls = [
+        ("get", f"/checkout-sessions/{resource_id}", None),
+        ("put", f"/checkout-sessions/{resource_id}", create_body()),
+        ("post", f"/checkout-sessions/{resource_id}/complete", complete_body(version)),
+        ("post", f"/checkout-sessions/{resource_id}/cancel", None),
+        ("get", f"/orders/{resource_id}", None),
+    ]
+    for method, path, body in calls:
+        assert_not_found(rest.call(method, path, body, version=version), version)
+
+
+@pytest.mark.parametrize("spelling", [str.upper, lambda guid: "urn:uuid:" + guid])
+def test_an_idempotency_key_replays_under_another_spelling_of_the_id(rest, spelling):
+    """uuid.UUID reads upper case and `urn:uuid:` too, and the key's scope held the id as sent:
+    a retry of a complete under another spelling ran again and was refused as a second
+    complete (409) instead of replaying the stored 200."""
+    checkout = ready_checkout(rest, NEW)
+    body = complete_body(NEW)
+
+    first = rest.call(
+        "post", f"/checkout-sessions/{checkout['id']}/complete", body, key="complete-once"
+    )
+    retry = rest.call(
+        "post",
+        f"/checkout-sessions/{spelling(checkout['id'])}/complete",
+        body,
+        key="complete-once",
+    )
+
+    assert first.status_code == 200, first.content
+    assert retry.status_code == 200, retry.content
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.content == first.content
+    assert Order.objects.count() == 1
