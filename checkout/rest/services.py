@@ -183,9 +183,13 @@ def order_simulate_shipped(*, org, order_id: str) -> Order:
     if order is None:
         raise errors.NotFound("No such order.")
 
-    if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        return order  # the suite may simulate the same shipment again
-
-    order = order_mark_shipped(order=order, actor="simulation", carrier="simulation")
+    with transaction.atomic():
+        # The status is read under the order's row lock: concurrent simulations of one order
+        # queue here, and each after the first finds it shipped (read unlocked, they all saw it
+        # processing, and all but one were refused by the order service with a 409).
+        order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+        if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            return order  # the suite may simulate the same shipment again
+        order = order_mark_shipped(order=order, actor="simulation", carrier="simulation")
     logger.info("Order marked shipped by simulation", extra={"order": str(guid)})
     return order

@@ -7,8 +7,10 @@ import base64
 import json
 
 import pytest
+from rest_framework.test import APIClient
 
 from catalog.models import InventoryLevel
+from checkout.rest.settings import rest_settings_set
 from orders.models import Order
 from orgconfig.selectors import org_settings
 from tests.checkout.test_rest_binding import (
@@ -22,7 +24,10 @@ from tests.checkout.test_rest_binding import (
     create_body,
     ready_checkout,
 )
+from tests.concurrency import run_in_threads
 from tests.ucp_schemas import schema_errors
+
+SIM = "simulation-secret-for-tests"
 
 
 @pytest.fixture
@@ -204,3 +209,37 @@ def test_an_idempotency_key_replays_under_another_spelling_of_the_id(rest, spell
     assert retry["Idempotent-Replayed"] == "true"
     assert retry.content == first.content
     assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_simulations_of_one_shipment_all_answer_shipped(shop, platform_credentials):
+    """The suite may simulate a shipment again (200); concurrent repeats read the status
+    unlocked, all tried to ship, and all but one got a 409 from the order service."""
+    rest_settings_set(org=shop, actor="test", simulation_enabled=True, simulation_secret=SIM)
+    token = f"{platform_credentials['client_id']}:{platform_credentials['client_secret']}"
+    basic = "Basic " + base64.b64encode(token.encode()).decode()
+
+    def client():
+        api = APIClient()
+        api.raise_request_exception = False
+        return RestClient(api, shop.orgcode, HTTP_AUTHORIZATION=basic)
+
+    checkout = ready_checkout(client(), NEW)
+    completed = client().call(
+        "post", f"/checkout-sessions/{checkout['id']}/complete", complete_body(NEW)
+    )
+    order_id = completed.json()["order"]["id"]
+
+    responses = run_in_threads(
+        6,
+        lambda: client().call(
+            "post",
+            f"/testing/simulate-shipping/{order_id}",
+            headers={"HTTP_SIMULATION_SECRET": SIM},
+        ),
+    )
+
+    assert [r.status_code for r in responses] == [200] * 6, [r.content for r in responses]
+    order = Order.objects.get(guid=order_id)
+    assert order.status == "shipped"
+    assert [event["type"] for event in order.fulfillment_events] == ["shipped"]
