@@ -5,11 +5,14 @@ a resource."""
 
 import base64
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog.models import InventoryLevel
+from checkout.models import CheckoutSession
 from checkout.rest.settings import rest_settings_set
 from orders.models import Order
 from orgconfig.selectors import org_settings
@@ -243,3 +246,29 @@ def test_concurrent_simulations_of_one_shipment_all_answer_shipped(shop, platfor
     order = Order.objects.get(guid=order_id)
     assert order.status == "shipped"
     assert [event["type"] for event in order.fulfillment_events] == ["shipped"]
+
+
+@pytest.mark.parametrize("version", BOTH)
+def test_complete_of_an_expired_session_is_not_modifiable_not_not_ready(rest, version):
+    """Before the expiry task cancels it, complete of an expired session was read as "not
+    ready": 2026-04-08 answered 200 with the checkout still ready_for_complete and no message
+    (a client retries for ever), 2026-01-11 a 400 saying something was missing."""
+    checkout = ready_checkout(rest, version)
+    CheckoutSession.objects.filter(guid=checkout["id"]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    response = rest.call(
+        "post",
+        f"/checkout-sessions/{checkout['id']}/complete",
+        complete_body(version),
+        version=version,
+    )
+
+    assert response.status_code == 409, response.content
+    answer = response.json()
+    assert (answer["code"] if version == NEW else answer["messages"][0]["code"]) == (
+        "checkout_not_modifiable"
+    )
+    assert "expired" in (answer.get("content") or answer.get("detail"))
+    assert Order.objects.count() == 0
