@@ -173,6 +173,13 @@ def rest_order_get(*, platform: Platform, order_id: str, customer=None) -> Order
     return order
 
 
+class OrderNotShippable(errors.InvalidState):
+    """The order service's invalid state, named for an order: the binding's generic mapping of
+    an invalid state is `checkout_not_modifiable`, which names the wrong resource here."""
+
+    error_code = "order-not-shippable"
+
+
 def order_simulate_shipped(*, org, order_id: str) -> Order:
     """Conformance-suite simulation: marks an order shipped through the order service, so the
     fulfillment event is recorded and `order.shipped` goes out as for a real shipment."""
@@ -190,6 +197,9 @@ def order_simulate_shipped(*, org, order_id: str) -> Order:
         order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
         if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
             return order  # the suite may simulate the same shipment again
-        order = order_mark_shipped(order=order, actor="simulation", carrier="simulation")
+        try:
+            order = order_mark_shipped(order=order, actor="simulation", carrier="simulation")
+        except errors.InvalidState as exc:
+            raise OrderNotShippable(exc.message, details=exc.details) from None
     logger.info("Order marked shipped by simulation", extra={"order": str(guid)})
     return order

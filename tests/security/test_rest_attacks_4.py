@@ -15,6 +15,7 @@ from catalog.models import InventoryLevel
 from checkout.models import CheckoutSession
 from checkout.rest.settings import rest_settings_set
 from orders.models import Order
+from orders.services import order_cancel
 from orgconfig.selectors import org_settings
 from tests.checkout.test_rest_binding import (
     BOTH,
@@ -272,3 +273,26 @@ def test_complete_of_an_expired_session_is_not_modifiable_not_not_ready(rest, ve
     )
     assert "expired" in (answer.get("content") or answer.get("detail"))
     assert Order.objects.count() == 0
+
+
+def test_simulating_shipment_of_a_canceled_order_names_the_order(rest, shop):
+    """It answered 409 `checkout_not_modifiable`, the code of a checkout that cannot change."""
+    rest_settings_set(org=shop, actor="test", simulation_enabled=True, simulation_secret=SIM)
+    checkout = ready_checkout(rest, NEW)
+    completed = rest.call(
+        "post", f"/checkout-sessions/{checkout['id']}/complete", complete_body(NEW)
+    )
+    order = Order.objects.get(guid=completed.json()["order"]["id"])
+    order_cancel(order=order, actor="test", reason="test")
+
+    response = rest.call(
+        "post",
+        f"/testing/simulate-shipping/{order.guid}",
+        headers={"HTTP_SIMULATION_SECRET": SIM},
+    )
+
+    assert response.status_code == 409, response.content
+    assert response.json() == {
+        "code": "order_not_shippable",
+        "content": "An order that is canceled cannot be marked shipped.",
+    }
