@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from rest_framework import serializers
 
-from checkout.api import MAX_DESTINATIONS, BuyerInput, LineItemInput
+from checkout.api import MAX_CODES, MAX_DESTINATIONS, BuyerInput, LineItemInput
 from checkout.models import CheckoutSession, CheckoutStatus
 from checkout.pricing import ADDRESS_FIELDS, RequestedLine
 from checkout.rest.handlers import payment_handlers_for
@@ -22,6 +22,8 @@ from orders.snapshots import order_in_version, order_snapshot
 from ucp import errors
 
 MAX_LINE_ITEMS = 250
+# As the seed routes' DiscountsInput, and the length of a stored code (catalog Discount.code).
+MAX_CODE_LENGTH = 100
 CONSENT_FIELDS = ("analytics", "preferences", "marketing", "sale_of_data")
 
 
@@ -205,6 +207,14 @@ def checkout_input_from(body, negotiated: Negotiated) -> CheckoutInput:
     codes = discounts.get("codes") or []
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
         raise errors.InvalidInput.for_field("discounts.codes", "must be a list of strings")
+    # The seed routes' limits: each code sent is echoed in the stored discounts and may add a
+    # message, so a body of short codes grew some thirty times into every later read.
+    if len(codes) > MAX_CODES:
+        raise errors.InvalidInput.for_field("discounts.codes", f"at most {MAX_CODES} codes")
+    if any(len(code) > MAX_CODE_LENGTH for code in codes):
+        raise errors.InvalidInput.for_field(
+            "discounts.codes", f"each code has at most {MAX_CODE_LENGTH} characters"
+        )
     return CheckoutInput(
         lines=[
             RequestedLine(

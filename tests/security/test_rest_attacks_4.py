@@ -296,3 +296,31 @@ def test_simulating_shipment_of_a_canceled_order_names_the_order(rest, shop):
         "code": "order_not_shippable",
         "content": "An order that is canceled cannot be marked shipped.",
     }
+
+
+@pytest.mark.parametrize("version", BOTH)
+@pytest.mark.parametrize(
+    "codes,problem",
+    [
+        (["NOPE"] * 21, "at most 20 codes"),
+        (["X" * 101], "each code has at most 100 characters"),
+    ],
+)
+def test_discount_codes_have_the_seed_routes_limits(rest, version, codes, problem):
+    """Unbounded on this binding: a 750 kB body of short unknown codes was stored and answered
+    as a 22 MB checkout (one warning message per code), on every later read too."""
+    checkout = rest.call("post", "/checkout-sessions", create_body(), version=version).json()
+    body = create_body()
+    body["discounts"] = {"codes": codes}
+
+    for method, path in (
+        ("post", "/checkout-sessions"),
+        ("put", f"/checkout-sessions/{checkout['id']}"),
+    ):
+        response = rest.call(method, path, body, version=version)
+        assert response.status_code == 400, response.content
+        answer = response.json()
+        assert (answer.get("content") or answer.get("detail")) == f"discounts.codes: {problem}"
+
+    accepted = dict(body, discounts={"codes": ["10OFF"] + ["NOPE"] * 19})
+    assert rest.call("post", "/checkout-sessions", accepted, version=version).status_code == 201
