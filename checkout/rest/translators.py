@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from rest_framework import serializers
 
-from checkout.api import MAX_CODES, MAX_DESTINATIONS, BuyerInput, LineItemInput
+from checkout.api import (
+    MAX_CODES,
+    MAX_DESTINATIONS,
+    BuyerInput,
+    DestinationInput,
+    LineItemInput,
+)
 from checkout.models import CheckoutSession, CheckoutStatus
 from checkout.pricing import ADDRESS_FIELDS, RequestedLine
 from checkout.rest.handlers import payment_handlers_for
@@ -24,6 +30,9 @@ from ucp import errors
 MAX_LINE_ITEMS = 250
 # As the seed routes' DiscountsInput, and the length of a stored code (catalog Discount.code).
 MAX_CODE_LENGTH = 100
+DESTINATION_FIELD_LIMITS = {
+    name: field.max_length for name, field in DestinationInput().fields.items()
+}
 CONSENT_FIELDS = ("analytics", "preferences", "marketing", "sale_of_data")
 
 
@@ -197,6 +206,13 @@ def fulfillment_checked(fulfillment: dict | None) -> dict | None:
                 if destination.get(name) is not None and not isinstance(destination[name], str):
                     raise errors.InvalidInput.for_field(
                         f"{path}.destinations[{position}].{name}", "must be a string"
+                    )
+                # And of the lengths the seed routes allow: the address is stored with the
+                # session, its order and every webhook of that order.
+                limit = DESTINATION_FIELD_LIMITS[name]
+                if len(destination.get(name) or "") > limit:
+                    raise errors.InvalidInput.for_field(
+                        f"{path}.destinations[{position}].{name}", f"at most {limit} characters"
                     )
     return fulfillment
 

@@ -324,3 +324,32 @@ def test_discount_codes_have_the_seed_routes_limits(rest, version, codes, proble
 
     accepted = dict(body, discounts={"codes": ["10OFF"] + ["NOPE"] * 19})
     assert rest.call("post", "/checkout-sessions", accepted, version=version).status_code == 201
+
+
+@pytest.mark.parametrize("version", BOTH)
+@pytest.mark.parametrize("field,limit", [("street_address", 300), ("postal_code", 20), ("id", 100)])
+def test_destination_fields_have_the_seed_routes_lengths(rest, version, field, limit):
+    """Unbounded on this binding: an address of any length (up to the body limit) was stored
+    with the session and went on to the order and its webhooks."""
+    address = {
+        "street_address": "1 Main St",
+        "address_locality": "Springfield",
+        "postal_code": "62701",
+        "address_country": "US",
+    }
+
+    def create_with(value):
+        body = create_body()
+        destination = {**address, field: value}
+        body["fulfillment"] = {"methods": [{"type": "shipping", "destinations": [destination]}]}
+        return rest.call("post", "/checkout-sessions", body, version=version)
+
+    too_long = create_with("9" * (limit + 1))
+    at_limit = create_with("9" * limit)
+
+    assert too_long.status_code == 400, too_long.content
+    answer = too_long.json()
+    assert (answer.get("content") or answer.get("detail")) == (
+        f"fulfillment.methods[0].destinations[0].{field}: at most {limit} characters"
+    )
+    assert at_limit.status_code == 201, at_limit.content
