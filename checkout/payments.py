@@ -42,12 +42,16 @@ class PaymentInstrument:
     def public(self) -> dict:
         """What may be shown back: the instrument without its credential. A platform's display
         data can neither rename the instrument or its handler nor carry a `credential` into the
-        session and the order."""
+        session and the order. A JSON null says no more than an absent field, and no schema
+        types a display field as null, so it is dropped."""
         fixed = {"id": self.id, "handler_id": self.handler_id, "type": self.type}
         display = {
             key: value
             for key, value in self.display.items()
-            if key not in fixed and key != "credential" and not holds_card_number(value)
+            if key not in fixed
+            and key != "credential"
+            and value is not None
+            and not holds_card_number(value)
         }
         if isinstance(display.get("last_digits"), str):
             display["last_digits"] = display["last_digits"][-4:]

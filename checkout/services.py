@@ -121,11 +121,17 @@ def checkout_create(
     return session
 
 
+class CheckoutExpired(errors.InvalidState):
+    """Past `expires_at` and not yet canceled by the expiry task: the session can no longer
+    change, as a final one. Its own class so that callers that read an invalid state of
+    complete as "not ready yet" (the REST binding) can tell the two apart."""
+
+
 def ensure_open(session: CheckoutSession, *, allow_expired: bool = False) -> None:
     if session.is_final:
         raise errors.InvalidState(f"The checkout session is {session.status}.")
     if not allow_expired and session.expires_at <= timezone.now():
-        raise errors.InvalidState("The checkout session has expired.")
+        raise CheckoutExpired("The checkout session has expired.")
 
 
 def checkout_update(

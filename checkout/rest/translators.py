@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from rest_framework import serializers
 
-from checkout.api import MAX_DESTINATIONS, BuyerInput, LineItemInput
+from checkout.api import (
+    MAX_CODES,
+    MAX_DESTINATIONS,
+    BuyerInput,
+    DestinationInput,
+    LineItemInput,
+)
 from checkout.models import CheckoutSession, CheckoutStatus
 from checkout.pricing import ADDRESS_FIELDS, RequestedLine
 from checkout.rest.handlers import payment_handlers_for
@@ -22,6 +28,11 @@ from orders.snapshots import order_in_version, order_snapshot
 from ucp import errors
 
 MAX_LINE_ITEMS = 250
+# As the seed routes' DiscountsInput, and the length of a stored code (catalog Discount.code).
+MAX_CODE_LENGTH = 100
+DESTINATION_FIELD_LIMITS = {
+    name: field.max_length for name, field in DestinationInput().fields.items()
+}
 CONSENT_FIELDS = ("analytics", "preferences", "marketing", "sale_of_data")
 
 
@@ -94,6 +105,32 @@ def buyer_from(data: dict) -> dict:
     return buyer
 
 
+# Card display fields an instrument may carry (at its top level, as 2026-01-11 sends them, or
+# in `display`), with the JSON type both releases give them.
+DISPLAY_TEXT_FIELDS = (
+    "brand",
+    "last_digits",
+    "description",
+    "card_art",
+    "rich_text_description",
+    "rich_card_art",
+)
+DISPLAY_NUMBER_FIELDS = ("expiry_month", "expiry_year")
+
+
+def display_checked(fields: dict, path: str) -> None:
+    """The card display fields are stored with the session and its order and shown back to
+    every later reader, in either version: a brand that is an object or an expiry month that
+    is text would make each of those responses break its schema, so they are refused here."""
+    for name in DISPLAY_TEXT_FIELDS:
+        if fields.get(name) is not None and not isinstance(fields[name], str):
+            raise errors.InvalidInput.for_field(f"{path}.{name}", "must be a string")
+    for name in DISPLAY_NUMBER_FIELDS:
+        value = fields.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise errors.InvalidInput.for_field(f"{path}.{name}", "must be an integer")
+
+
 def instrument_checked(instrument: dict, path: str) -> dict:
     """The parts of an instrument the payment service reads must have their types: a display or
     credential that is not an object, or an id that is not a string, is invalid input there."""
@@ -103,6 +140,8 @@ def instrument_checked(instrument: dict, path: str) -> dict:
     for name in ("id", "handler_id", "type"):
         if instrument.get(name) is not None and not isinstance(instrument[name], str):
             raise errors.InvalidInput.for_field(f"{path}.{name}", "must be a string")
+    display_checked(instrument, path)
+    display_checked(instrument.get("display") or {}, f"{path}.display")
     return instrument
 
 
@@ -168,6 +207,13 @@ def fulfillment_checked(fulfillment: dict | None) -> dict | None:
                     raise errors.InvalidInput.for_field(
                         f"{path}.destinations[{position}].{name}", "must be a string"
                     )
+                # And of the lengths the seed routes allow: the address is stored with the
+                # session, its order and every webhook of that order.
+                limit = DESTINATION_FIELD_LIMITS[name]
+                if len(destination.get(name) or "") > limit:
+                    raise errors.InvalidInput.for_field(
+                        f"{path}.destinations[{position}].{name}", f"at most {limit} characters"
+                    )
     return fulfillment
 
 
@@ -177,6 +223,14 @@ def checkout_input_from(body, negotiated: Negotiated) -> CheckoutInput:
     codes = discounts.get("codes") or []
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
         raise errors.InvalidInput.for_field("discounts.codes", "must be a list of strings")
+    # The seed routes' limits: each code sent is echoed in the stored discounts and may add a
+    # message, so a body of short codes grew some thirty times into every later read.
+    if len(codes) > MAX_CODES:
+        raise errors.InvalidInput.for_field("discounts.codes", f"at most {MAX_CODES} codes")
+    if any(len(code) > MAX_CODE_LENGTH for code in codes):
+        raise errors.InvalidInput.for_field(
+            "discounts.codes", f"each code has at most {MAX_CODE_LENGTH} characters"
+        )
     return CheckoutInput(
         lines=[
             RequestedLine(
@@ -285,7 +339,9 @@ def checkout_out(session: CheckoutSession, negotiated: Negotiated, request) -> d
     payment.pop("credential", None)
     if legacy:
         payment["handlers"] = payment_handlers_for(org, negotiated.version)
-        payment.setdefault("instruments", [])
+        payment["instruments"] = [
+            i for i in payment.get("instruments") or [] if legacy_card_instrument(i)
+        ]
         body["payment"] = payment
     elif payment.get("instruments"):
         body["payment"] = {"instruments": payment["instruments"]}
@@ -303,6 +359,22 @@ def checkout_out(session: CheckoutSession, negotiated: Negotiated, request) -> d
             "permalink_url": order_permalink(request, org, session.order.guid),
         }
     return body
+
+
+def legacy_card_instrument(instrument: dict) -> bool:
+    """Whether 2026-01-11 can show this instrument: that release knows only card instruments,
+    which need a string brand and last digits. An instrument paid without them (a token with
+    no card details, sent in 2026-04-08 or without display fields) is left out of its
+    `payment.instruments` rather than shown in a shape its clients reject; the order keeps it."""
+    return (
+        instrument.get("type") == "card"
+        and isinstance(instrument.get("brand"), str)
+        and isinstance(instrument.get("last_digits"), str)
+        and all(
+            isinstance(instrument.get(name, 0), int) and not isinstance(instrument.get(name), bool)
+            for name in DISPLAY_NUMBER_FIELDS
+        )
+    )
 
 
 def discounts_out(discounts: dict) -> dict:

@@ -31,6 +31,7 @@ from checkout.rest.idempotency import rest_idempotent
 from checkout.rest.negotiation import CHECKOUT, ORDER, negotiate
 from checkout.rest.settings import rest_settings, simulation_secret_matches
 from checkout.rest.versions import SUPPORTED_VERSIONS, org_root_version
+from checkout.services import CheckoutExpired
 from orgconfig.selectors import org_for_hostname, org_get_active, ucp_configs_read_once
 from ucp import errors
 from ucp.api.parsers import json_loads_checked
@@ -166,7 +167,9 @@ class RestView(View):
         return rest_idempotent(
             org_id=self.org.pk,
             platform_id=self.platform.pk,
-            operation=f"{operation}:{session_id}" if session_id else operation,
+            operation=f"{operation}:{services.canonical_id(session_id)}"
+            if session_id
+            else operation,
             key=self.request.headers.get("Idempotency-Key"),
             body=self.request.body,
             execute=self.guarded(execute),
@@ -299,6 +302,9 @@ class CheckoutCompleteView(RestView):
                 raise errors.InvalidState(f"The checkout session is {session.status}.")
             try:
                 session = services.rest_checkout_complete(session=session, instruments=instruments)
+            except CheckoutExpired:
+                # Not "not ready": nothing the platform sends can complete it (409, as PUT).
+                raise
             except errors.InvalidState:
                 session.refresh_from_db()
                 if session.is_final or session.status == CheckoutStatus.COMPLETE_IN_PROGRESS:

@@ -1,6 +1,6 @@
 """The JSON request parser: DRF's, plus the limits a public JSON API needs before any view runs.
 
-Three kinds of body parse as JSON yet break something later, so they are refused here with a
+Four kinds of body parse as JSON yet break something later, so they are refused here with a
 clear `invalid-input` naming the place, instead of surfacing as a 500 deep inside a view:
 
 - Nesting deeper than MAX_JSON_DEPTH. Python's json module recurses per level and raises
@@ -9,9 +9,13 @@ clear `invalid-input` naming the place, instead of surfacing as a 500 deep insid
 - NUL characters (`\\u0000`) in any string or key: PostgreSQL refuses them in text and jsonb.
 - Lone UTF-16 surrogates (`\\ud800`): json accepts them, but they cannot be encoded as UTF-8, so
   saving or echoing them fails.
+- Numbers that are not finite: Python's json reads `NaN`, `Infinity` and a literal too large for
+  a float (`1e999`, read as infinity), but PostgreSQL's jsonb refuses them, so storing free-form
+  JSON that holds one (a payment instrument's display data) fails.
 """
 
 import json
+import math
 
 from django.conf import settings
 from rest_framework.parsers import JSONParser
@@ -51,6 +55,8 @@ def check_parsed_json(data, *, max_depth: int) -> None:
             if problem:
                 raise errors.InvalidInput.for_field(path or "body", problem)
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            raise errors.InvalidInput.for_field(path or "body", "must be a finite number")
         if not isinstance(value, (dict, list)):
             continue
         if depth > max_depth:
