@@ -53,7 +53,9 @@ class ProtocolError(Exception):
     def version_unsupported(cls, requested: str, *, version: str) -> "ProtocolError":
         # 2026-04-08 defines 422; 2026-01-11 names no status and its clients expect 400.
         status = 400 if is_legacy(version) else 422
-        return cls(status, "version_unsupported", f"Version {requested} is not supported.", version)
+        # Versions are dates; whatever else the header carried is not worth echoing in full.
+        shown = requested if len(requested) <= 32 else f"{requested[:32]}…"
+        return cls(status, "version_unsupported", f"Version {shown} is not supported.", version)
 
     @classmethod
     def from_service_error(cls, exc: errors.ServiceError, *, version: str) -> "ProtocolError":

@@ -98,7 +98,14 @@ class RestView(View):
         self.version = org_root_version(self.org)
         handler = getattr(self, f"{request.method.lower()}_op", None)
         if handler is None:
-            error = ProtocolError(405, "method_not_allowed", "Method not allowed.", self.version)
+            allowed = [m.upper() for m in self.http_method_names if hasattr(self, f"{m}_op")]
+            error = ProtocolError(
+                405,
+                "method_not_allowed",
+                "Method not allowed.",
+                self.version,
+                headers={"Allow": ", ".join(allowed)},  # RFC 9110 §15.5.6: a 405 lists them
+            )
             return self.finish(error.response())
         try:
             # Authenticate before fetching anything the caller names: an unauthenticated caller

@@ -274,6 +274,13 @@ def test_unknown_version_gets_each_version_error(rest, shop):
     assert response.json()["status"] == "requires_escalation"
 
 
+def test_an_unsupported_version_is_echoed_only_in_part(rest):
+    response = rest.call("post", "/checkout-sessions", create_body(), version="2099-" + "9" * 4000)
+
+    assert response.status_code == 422
+    assert len(response.json()["content"]) < 100
+
+
 @pytest.mark.parametrize(
     "header",
     [

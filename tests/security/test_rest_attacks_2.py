@@ -286,6 +286,14 @@ def test_wrong_method_on_simulation_route_is_json(rest, shop, method):
         response = getattr(rest.api, method)(path)
         assert response.status_code == 405, response.content
         assert response["Content-Type"].startswith("application/json"), (path, response)
+        assert response["Allow"] == "POST"
+
+
+def test_wrong_method_on_a_rest_route_lists_the_allowed_ones(rest, shop):
+    response = rest.api.delete(f"/ucp/rest/{shop.orgcode}/checkout-sessions/{uuid.uuid4()}")
+
+    assert response.status_code == 405, response.content
+    assert response["Allow"] == "GET, PUT"
 
 
 SIM = "simulation-secret-for-tests"

@@ -64,6 +64,7 @@ def test_unknown_route_is_a_json_404(api, db):
 def test_wrong_method_is_405_before_authentication(api, db):
     assert_error(api.get("/ucp/checkout/create"), 405, "method-not-allowed")
     assert_error(api.delete("/ucp/platform/list"), 405, "method-not-allowed")
+    assert api.get("/ucp/checkout/create")["Allow"] == "POST, OPTIONS"
 
 
 def test_malformed_json_is_invalid_input(api, admin_headers):

@@ -35,7 +35,10 @@ class SeedApiView(APIView):
     def initial(self, request, *args, **kwargs):
         # A wrong method is 405 whoever asks: check it before authentication answers 401.
         if not hasattr(self, request.method.lower()):
-            raise errors.MethodNotAllowed(f"{request.method} is not allowed on this route.")
+            raise errors.MethodNotAllowed(
+                f"{request.method} is not allowed on this route.",
+                headers={"Allow": ", ".join(self._allowed_methods())},
+            )
         super().initial(request, *args, **kwargs)
 
     def request_body(self) -> dict:
