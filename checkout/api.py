@@ -293,7 +293,7 @@ class CheckoutGetApi(PlatformApiView):
         session = selectors.checkout_get(
             platform=self.platform, checkout_guid=body.get("checkout_guid")
         )
-        return checkout_response(session)
+        return checkout_response(services.checkout_expire_if_due(session))
 
 
 class CheckoutUpdateApi(IdempotentPlatformApiView):

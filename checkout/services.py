@@ -218,6 +218,23 @@ def checkout_cancel(
     return session
 
 
+def checkout_expire_if_due(session: CheckoutSession) -> CheckoutSession:
+    """The session as a read should show it: one past its `expires_at` that the expiry task has
+    not reached yet is canceled now, as the task would cancel it, so a platform polling a session
+    sees it expire on time rather than up to a sweep interval later (and never a
+    `ready_for_complete` it can no longer complete)."""
+    if session.is_final or session.expires_at > timezone.now():
+        return session
+    try:
+        return checkout_cancel(
+            session=session, expected_revision=session.revision, reason="expired"
+        )
+    except (errors.RevisionMismatch, errors.InvalidState):
+        # The task, or a request of the platform, changed it first: show what it became.
+        session.refresh_from_db()
+        return session
+
+
 def checkout_expire_due(*, now=None, batch_size: int = 500) -> int:
     """Cancels open sessions whose `expires_at` has passed; returns how many. Each goes through
     `checkout_cancel`, so whatever a cancel triggers happens for an expiry too. A session that a

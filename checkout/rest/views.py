@@ -31,7 +31,7 @@ from checkout.rest.idempotency import rest_idempotent
 from checkout.rest.negotiation import CHECKOUT, ORDER, negotiate
 from checkout.rest.settings import rest_settings, simulation_secret_matches
 from checkout.rest.versions import SUPPORTED_VERSIONS, org_root_version
-from checkout.services import CheckoutExpired
+from checkout.services import CheckoutExpired, checkout_expire_if_due
 from orgconfig.selectors import org_for_hostname, org_get_active, ucp_configs_read_once
 from ucp import errors
 from ucp.api.parsers import json_loads_checked
@@ -259,7 +259,7 @@ class CheckoutItemView(RestView):
             )
         except errors.NotFound as exc:
             return self.missing_session(exc)
-        return self.checkout_response(session)
+        return self.checkout_response(checkout_expire_if_due(session))
 
     def put_op(self, request, session_id):
         body = self.json_body()

@@ -17,6 +17,7 @@ from orgconfig.selectors import org_settings
 from tests.checkout.support import BUYER, cart, pay, shipping
 from tests.concurrency import run_in_threads
 from tests.conftest import SeedClient
+from webhooks.models import WebhookEvent
 
 
 @pytest.fixture
@@ -85,6 +86,21 @@ def test_expired_session_cannot_complete_and_the_task_cancels_it(shop):
     assert CheckoutSession.objects.get(guid=completed).status == "completed"
     assert CheckoutSession.objects.get(guid=fresh_later).status == "ready_for_complete"
     assert cancel_expired_checkouts() == 0
+
+
+def test_reading_an_expired_session_shows_it_canceled_before_the_task_runs(shop):
+    guid = ready(shop)
+
+    with time_machine.travel(timezone.now() + timedelta(hours=6, seconds=1)):
+        first = shop.post("checkout/get", {"checkout_guid": guid}).json()["data"]
+        again = shop.post("checkout/get", {"checkout_guid": guid}).json()["data"]
+        assert cancel_expired_checkouts() == 0
+
+    assert (first["status"], first["messages"][0]["code"]) == ("canceled", "expired")
+    assert again == first
+    session = CheckoutSession.objects.get(guid=guid)
+    assert (session.status, session.revision) == ("canceled", 2)
+    assert WebhookEvent.objects.filter(event_type="checkout.canceled").count() == 1
 
 
 def test_beat_schedule_runs_the_expiry_task():

@@ -275,6 +275,22 @@ def test_complete_of_an_expired_session_is_not_modifiable_not_not_ready(rest, ve
     assert Order.objects.count() == 0
 
 
+@pytest.mark.parametrize("version", [NEW, OLD])
+def test_reading_an_expired_session_shows_it_canceled(rest, version):
+    """Before the expiry task reached it, GET showed an expired session as ready_for_complete,
+    which a platform would try to complete and fail."""
+    checkout = ready_checkout(rest, version)
+    CheckoutSession.objects.filter(guid=checkout["id"]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    response = rest.call("get", f"/checkout-sessions/{checkout['id']}", version=version)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "canceled"
+    assert checkout_schema_errors(response.json(), version) == []
+
+
 def test_simulating_shipment_of_a_canceled_order_names_the_order(rest, shop):
     """It answered 409 `checkout_not_modifiable`, the code of a checkout that cannot change."""
     rest_settings_set(org=shop, actor="test", simulation_enabled=True, simulation_secret=SIM)
