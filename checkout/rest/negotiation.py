@@ -58,8 +58,21 @@ def offered_capabilities(org) -> tuple[str, ...]:
     return tuple(name for name in BUSINESS_CAPABILITIES if name in offered)
 
 
-def intersect(platform_names: set[str], offered: tuple[str, ...]) -> tuple[str, ...]:
-    kept = {name for name in offered if name in platform_names}
+def speaks_a_common_version(platform_versions: list[str]) -> bool:
+    """Step 2 of the intersection: the platform lists a version of the capability that we serve.
+    Every capability we offer is served in every protocol version we support. An entry without
+    a version (some profiles in the wild) is taken as compatible rather than dropped."""
+    return not platform_versions or any(
+        version in SUPPORTED_VERSIONS or version == "" for version in platform_versions
+    )
+
+
+def intersect(platform: dict[str, list[str]], offered: tuple[str, ...]) -> tuple[str, ...]:
+    """The 2026-04-08 intersection: capabilities both sides name in a common version, then
+    extensions whose parent survived, repeated until nothing more drops."""
+    kept = {
+        name for name in offered if name in platform and speaks_a_common_version(platform[name])
+    }
     changed = True
     while changed:
         orphans = {
@@ -84,7 +97,7 @@ def negotiate(*, org, agent_header: str | None) -> Negotiated:
 
     offered = offered_capabilities(org)
     if profile.reachable and not is_legacy(requested):
-        capabilities = intersect(set(profile.capabilities), offered)
+        capabilities = intersect(profile.capabilities, offered)
     else:
         capabilities = offered
     return Negotiated(

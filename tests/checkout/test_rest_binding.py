@@ -620,6 +620,33 @@ def test_profile_without_checkout_is_capabilities_incompatible(rest, loopback_pr
     assert response.json()["messages"][0]["code"] == "capabilities_incompatible"
 
 
+def test_capabilities_the_platform_speaks_in_no_common_version_are_dropped(rest, loopback_profiles):
+    url = loopback_profiles(
+        {
+            "ucp": {
+                "version": NEW,
+                "capabilities": {
+                    "dev.ucp.shopping.checkout": [{"version": "2025-01-01"}, {"version": NEW}],
+                    "dev.ucp.shopping.discount": [{"version": "2030-01-01"}],
+                    "dev.ucp.shopping.fulfillment": [{}],
+                },
+            }
+        }
+    )
+
+    response = rest.call(
+        "post", "/checkout-sessions", create_body(), headers={"HTTP_UCP_AGENT": f'profile="{url}"'}
+    )
+
+    assert response.status_code == 201, response.content
+    # Checkout in a version we serve stays, a discount version we do not serve goes, and an
+    # entry without a version is taken as compatible.
+    assert set(response.json()["ucp"]["capabilities"]) == {
+        "dev.ucp.shopping.checkout",
+        "dev.ucp.shopping.fulfillment",
+    }
+
+
 def test_a_trailing_slash_is_tolerated(rest):
     created = create(rest)
     response = rest.call("get", f"/checkout-sessions/{created['id']}/")
