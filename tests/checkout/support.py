@@ -2,6 +2,8 @@
 
 import re
 
+from django.utils import timezone
+
 from checkout.pricing import DestinationRequest, FulfillmentRequest, RequestedLine
 from checkout.services import checkout_complete, checkout_create
 
@@ -27,6 +29,22 @@ SUCCESS_CARD = {
     "last_digits": "1234",
     "credential": {"type": "token", "token": "success_token"},
 }
+
+
+def raw_card_credential(number: str, **fields) -> dict:
+    """A raw card credential (no token), as the conformance suite sends one."""
+    return {
+        "type": "card",
+        "card_number_type": "fpan",
+        "number": number,
+        "expiry_month": 12,
+        "expiry_year": timezone.now().year + 4,
+        "cvc": "123",
+        "name": "John Doe",
+        **fields,
+    }
+
+
 FAILING_CARD = {
     **SUCCESS_CARD,
     "id": "instr_fail",

@@ -24,6 +24,7 @@ from tests.checkout.support import (
     SUCCESS_CARD,
     cart,
     pay,
+    raw_card_credential,
     shipping,
 )
 from ucp.models import IdempotencyRecord
@@ -189,16 +190,7 @@ def test_default_offer_and_registry():
 
 def card(number, **fields) -> dict:
     """A card instrument with a raw card credential, as the conformance suite sends it."""
-    credential = {
-        "type": "card",
-        "card_number_type": "fpan",
-        "number": number,
-        "expiry_month": 12,
-        "expiry_year": timezone.now().year + 4,
-        "cvc": "123",
-        "name": "John Doe",
-        **fields,
-    }
+    credential = raw_card_credential(number, **fields)
     return {**SUCCESS_CARD, "id": "instr_card", "last_digits": "1111", "credential": credential}
 
 

@@ -18,6 +18,7 @@ from checkout.rest.settings import rest_settings_set
 from checkout.rest.translators import signed_totals
 from orgconfig.selectors import org_settings, ucp_config_of
 from platforms.services import platform_register
+from tests.checkout.support import raw_card_credential
 from tests.ucp_schemas import assert_valid, schema_errors
 from ucp import errors
 
@@ -869,15 +870,7 @@ def card_complete_body(version, number):
     """The conformance suite's card credential completion (a raw card, no token)."""
     body = complete_body(version)
     instrument = body["payment_data"] if version == OLD else body["payment"]["instruments"][0]
-    instrument["credential"] = {
-        "type": "card",
-        "card_number_type": "fpan",
-        "number": number,
-        "expiry_month": 12,
-        "expiry_year": timezone.now().year + 4,
-        "cvc": "123",
-        "name": "John Doe",
-    }
+    instrument["credential"] = raw_card_credential(number)
     return body
 
 
