@@ -16,8 +16,8 @@ put the resource in the operation name, so a key reused on another session is a 
 - A 5xx (or a crash) releases the key, so a retry runs the operation again; 2xx/4xx are stored.
 - Keys live UCP_IDEMPOTENCY_TTL (24 h); `purge_expired` (a beat task) deletes older rows.
 
-The claim is committed on its own before the operation runs (the request is not atomic), so
-concurrent duplicates see it at once.
+The claim is committed on its own before the operation runs, so concurrent duplicates see it at
+once; the operation's writes and its stored response then commit in one transaction.
 """
 
 import hashlib
@@ -167,20 +167,24 @@ def run_idempotent(
         return replay(record)
 
     try:
-        response = respond()
+        # The operation's writes and its stored response commit together: a crash between the
+        # two would otherwise leave a done operation under a key that, once its lock lapsed,
+        # would run it a second time (a second checkout for a retried create).
+        with transaction.atomic():
+            response = respond()
+            if response.status_code < 500:
+                IdempotencyRecord.objects.filter(pk=record.pk).update(
+                    state=IdempotencyRecord.State.DONE,
+                    response_status=response.status_code,
+                    response_content_type=response.get("Content-Type", "application/json"),
+                    response_body=bytes(response.content),
+                )
     except BaseException:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         raise
     if response.status_code >= 500:
+        # Not stored: a retry runs again.
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
-        return response
-
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.DONE,
-        response_status=response.status_code,
-        response_content_type=response.get("Content-Type", "application/json"),
-        response_body=bytes(response.content),
-    )
     return response
 
 

@@ -188,6 +188,39 @@ def test_server_errors_release_the_key(flower_shop, platform_credentials):
     assert not IdempotencyRecord.objects.exists()
 
 
+def test_an_operation_and_its_stored_response_commit_together(flower_shop, platform_credentials):
+    from django.http import HttpResponse
+
+    from orgconfig.models import AuditEntry
+
+    scope = IdempotencyScope(
+        org_id=flower_shop.pk,
+        platform_id=platform_credentials["platform"].pk,
+        operation="t",
+        key="k",
+    )
+    audited = AuditEntry.objects.count()
+
+    def writes_then_fails():
+        AuditEntry.objects.create(org=flower_shop, actor="test", action="t", target_type="t")
+        raise RuntimeError("the worker died after the write")
+
+    with pytest.raises(RuntimeError):
+        run_idempotent(scope=scope, fingerprint="f", respond=writes_then_fails)
+
+    # Nothing of the operation is left, and the key is free for the retry.
+    assert AuditEntry.objects.count() == audited
+    assert not IdempotencyRecord.objects.exists()
+
+    def writes():
+        AuditEntry.objects.create(org=flower_shop, actor="test", action="t", target_type="t")
+        return HttpResponse(b"{}", status=201, content_type="application/json")
+
+    assert run_idempotent(scope=scope, fingerprint="f", respond=writes).status_code == 201
+    assert AuditEntry.objects.count() == audited + 1
+    assert IdempotencyRecord.objects.get().state == IdempotencyRecord.State.DONE
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_execute_once(flower_shop, platform_credentials, settings):
     settings.UCP_IDEMPOTENCY_WAIT_SECONDS = 10
