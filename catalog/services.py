@@ -282,9 +282,10 @@ def inventory_release(*, org: Org, quantities: dict[int, int]) -> None:
 
 
 def generated_public_id(prefix: str) -> str:
-    """An id for a row a checkout creates. Imports name rows `addr_1`, `cust_1`: 48 random bits
-    in hex never take that shape, and the unique constraints catch the rest."""
-    return f"{prefix}_{secrets.token_hex(6)}"
+    """An id for a row a checkout creates (`addr_c3f9…`). Imports name rows `addr_1`, `cust_1`;
+    the `c` keeps the two apart even when the 48 random bits happen to be all decimal digits in
+    hex, and the unique constraints catch the rest."""
+    return f"{prefix}_c{secrets.token_hex(6)}"
 
 
 def checkout_customer_for_email(*, org: Org, email: str, name: str = "") -> Customer:
