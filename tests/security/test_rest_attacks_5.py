@@ -1,0 +1,41 @@
+"""Fifth adversarial pass: the changes of 2026-12-04 (open shops honouring credentials, reads
+that expire a session, restocking canceled orders, version-aware capability intersection, Allow
+on 405). Every answer is JSON with a stable code, never a 500, and no write is lost or doubled."""
+
+import pytest
+
+from checkout.models import CheckoutSession
+from tests.checkout.test_rest_binding import (
+    NEW,
+    OLD,
+    RestClient,
+    configure,
+    create_body,
+)
+
+
+@pytest.fixture
+def open_shop(flower_shop):
+    configure(flower_shop, rest_auth="none")
+    return flower_shop
+
+
+@pytest.mark.parametrize("version", [NEW, OLD])
+def test_a_basic_header_with_non_ascii_characters_is_401_not_500(api, flower_shop, version):
+    """b64decode raises a bare ValueError on a str holding non-ASCII characters, which the
+    Basic parser did not catch: a 500 on every REST and seed route, and on open shops too."""
+    api.raise_request_exception = False
+    client = RestClient(api, flower_shop.orgcode, HTTP_AUTHORIZATION="Basic \u00e9t\u00e9")
+
+    rest = client.call("post", "/checkout-sessions", create_body(), version=version)
+    seed = api.post(
+        "/ucp/checkout/get",
+        data='{"checkout_guid": "x"}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Basic \u00e9t\u00e9",
+    )
+
+    assert rest.status_code == 401, rest.content
+    assert seed.status_code == 401, seed.content
+    assert seed.json()["error"]["error_code"] == "unauthorized"
+    assert not CheckoutSession.objects.exists()
