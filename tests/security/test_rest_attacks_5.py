@@ -39,3 +39,19 @@ def test_a_basic_header_with_non_ascii_characters_is_401_not_500(api, flower_sho
     assert seed.status_code == 401, seed.content
     assert seed.json()["error"]["error_code"] == "unauthorized"
     assert not CheckoutSession.objects.exists()
+
+
+@pytest.mark.parametrize("header", ["", "Bearer", "Bearer ", "Basic", "Digest abc"])
+def test_an_open_shop_refuses_an_empty_or_malformed_authorization(api, open_shop, header):
+    """An empty Authorization was taken for none and the caller acted as the anonymous platform;
+    a client whose token went missing must be told, as it is for any other malformed header."""
+    api.raise_request_exception = False
+    client = RestClient(api, open_shop.orgcode, HTTP_AUTHORIZATION=header)
+
+    response = client.call("post", "/checkout-sessions", create_body())
+
+    assert response.status_code == 401, response.content
+    assert response.json()["code"] == "unauthorized"
+    assert not CheckoutSession.objects.exists()
+    anonymous = RestClient(api, open_shop.orgcode).call("post", "/checkout-sessions", create_body())
+    assert anonymous.status_code == 201, anonymous.content
