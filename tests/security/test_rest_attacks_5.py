@@ -2,6 +2,8 @@
 that expire a session, restocking canceled orders, version-aware capability intersection, Allow
 on 405). Every answer is JSON with a stable code, never a 500, and no write is lost or doubled."""
 
+import base64
+
 import pytest
 
 from checkout.models import CheckoutSession
@@ -10,8 +12,17 @@ from tests.checkout.test_rest_binding import (
     OLD,
     RestClient,
     configure,
+    create,
     create_body,
 )
+
+
+@pytest.fixture
+def rest(api, flower_shop, platform_credentials):
+    api.raise_request_exception = False
+    token = f"{platform_credentials['client_id']}:{platform_credentials['client_secret']}"
+    basic = "Basic " + base64.b64encode(token.encode()).decode()
+    return RestClient(api, flower_shop.orgcode, HTTP_AUTHORIZATION=basic)
 
 
 @pytest.fixture
@@ -55,3 +66,21 @@ def test_an_open_shop_refuses_an_empty_or_malformed_authorization(api, open_shop
     assert not CheckoutSession.objects.exists()
     anonymous = RestClient(api, open_shop.orgcode).call("post", "/checkout-sessions", create_body())
     assert anonymous.status_code == 201, anonymous.content
+
+
+def test_head_is_served_wherever_get_is(rest):
+    """HEAD on a session or an order was 405 with an Allow that listed GET; RFC 9110 has HEAD
+    wherever GET is. It answers as GET would, without the body."""
+    created = create(rest)
+    path = f"/checkout-sessions/{created['id']}"
+
+    head = rest.call("head", path)
+    get = rest.call("get", path)
+    refused = rest.call("delete", path)
+    post_only = rest.call("head", "/checkout-sessions")
+
+    assert head.status_code == 200, head.content
+    assert head.content == b""
+    assert head["Content-Type"] == get["Content-Type"] == "application/json"
+    assert (refused.status_code, refused["Allow"]) == (405, "GET, HEAD, PUT")
+    assert (post_only.status_code, post_only["Allow"]) == (405, "POST")
