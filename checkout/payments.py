@@ -60,10 +60,12 @@ class PaymentInstrument:
 
 
 # Digit groups as card numbers get written: joined by one to three spaces (any Unicode space),
-# dashes, dots, slashes or underscores. A number is 13 to 19 digits made of whole groups; the
-# run may go on around it (an expiry or a CVV after it, a count before it), so every window of
-# whole groups is checked, not only the longest match.
-CARD_NUMBER_RUN = re.compile(r"[0-9]+(?:[\s\-./_\u2010-\u2015\u2212]{1,3}[0-9]+)*")
+# dashes or dots. Not slashes or underscores: no one writes a card number with them, while
+# URLs (card art) and dates do join digits with them, and taking those for card numbers would
+# drop legitimate display data. A number is 13 to 19 digits made of whole groups; the run may
+# go on around it (an expiry or a CVV after it, a count before it), so every window of whole
+# groups is checked, not only the longest match.
+CARD_NUMBER_RUN = re.compile(r"[0-9]+(?:[\s\-.\u2010-\u2015\u2212]{1,3}[0-9]+)*")
 DIGIT_GROUP = re.compile(r"[0-9]+")
 LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
@@ -76,6 +78,9 @@ def holds_card_number(value) -> bool:
     full number outside a vault). Such a member is dropped; real display data never needs more
     than the last four digits. Keys are searched as well as values, numbers whether JSON gave
     them as integers or floats, and digits of any script (a full-width PAN is still the PAN).
+    A run of digits joined by separators may hold a card number anywhere along it, so roughly
+    one run in ten of 13 or more digits matches by chance (the Luhn check passes); display
+    data is short and rarely holds such runs.
 
     Known limit: a number cut in pieces over several keys or list items is not put back
     together; joining them would also join unrelated numbers (a postcode and a phone number)
