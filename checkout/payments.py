@@ -52,6 +52,7 @@ class PaymentInstrument:
             if key not in fixed
             and key != "credential"
             and value is not None
+            and not holds_card_number(key)
             and not holds_card_number(value)
         }
         if isinstance(display.get("last_digits"), str):

@@ -328,8 +328,8 @@ def test_last_digits_are_only_ever_four():
 def test_card_numbers_written_otherwise_in_display_data_are_never_stored(shop, ready, caplog):
     """Only 13 to 19 ASCII digits grouped by single spaces or dashes, as the longest match, in
     string or integer values were found: a number followed by its expiry or CVC, written with
-    dots or non-breaking spaces, in full-width digits, as a float or as a key was kept in the
-    session, the order and the responses."""
+    dots or non-breaking spaces, in full-width digits, as a float or as a key (nested, or the
+    member's own name) was kept in the session, the order and the responses."""
     caplog.set_level(logging.DEBUG)
     full_width = "".join(chr(0xFF10 + int(d)) for d in "4000056655665556")
     display = {
@@ -340,6 +340,7 @@ def test_card_numbers_written_otherwise_in_display_data_are_never_stored(shop, r
         "full_width": full_width,
         "as_float": 4000056655665556.0,
         "as_key": {"4000056655665556": True},
+        "4000 0566 5566 5556": "as a member's own name",
         "nickname": "Everyday",
         "expires": "12/2030",
         "since": "2026-04-08T12:30:00Z",
