@@ -13,6 +13,7 @@ learns about a card that may be shown (brand, last digits) comes back in `Paymen
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -51,6 +52,7 @@ class PaymentInstrument:
             if key not in fixed
             and key != "credential"
             and value is not None
+            and not holds_card_number(key)
             and not holds_card_number(value)
         }
         if isinstance(display.get("last_digits"), str):
@@ -58,8 +60,15 @@ class PaymentInstrument:
         return {**fixed, **display}
 
 
-# 13 to 19 digits, optionally grouped by spaces or dashes: how card numbers are written.
-CARD_NUMBER_PATTERN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
+# Digit groups as card numbers get written: joined by one to three spaces (any Unicode space),
+# dashes or dots. Not slashes or underscores: no one writes a card number with them, while
+# URLs (card art) and dates do join digits with them, and taking those for card numbers would
+# drop legitimate display data. A number is 13 to 19 digits made of whole groups; the run may
+# go on around it (an expiry or a CVV after it, a count before it), so every window of whole
+# groups is checked, not only the longest match.
+CARD_NUMBER_RUN = re.compile(r"[0-9]+(?:[\s\-.\u2010-\u2015\u2212]{1,3}[0-9]+)*")
+DIGIT_GROUP = re.compile(r"[0-9]+")
+LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 
 def holds_card_number(value) -> bool:
@@ -68,19 +77,58 @@ def holds_card_number(value) -> bool:
     Display data is stored with the order and shown in responses and webhooks; a platform that
     puts the card number there by mistake must not make us store it (PCI DSS forbids keeping a
     full number outside a vault). Such a member is dropped; real display data never needs more
-    than the last four digits."""
+    than the last four digits. Keys are searched as well as values, numbers whether JSON gave
+    them as integers or floats, and digits of any script (a full-width PAN is still the PAN).
+    A run of digits joined by separators may hold a card number anywhere along it, so roughly
+    one run in ten of 13 or more digits matches by chance (the Luhn check passes); display
+    data is short and rarely holds such runs.
+
+    Known limit: a number cut in pieces over several keys or list items is not put back
+    together; joining them would also join unrelated numbers (a postcode and a phone number)
+    into false matches that drop legitimate data. The body parser bounds the nesting, so the
+    recursion here stays shallow."""
     if isinstance(value, dict):
-        return any(holds_card_number(item) for item in value.values())
+        return any(holds_card_number(key) or holds_card_number(item) for key, item in value.items())
     if isinstance(value, list):
         return any(holds_card_number(item) for item in value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
     if not isinstance(value, str):
-        return (
-            isinstance(value, int) and not isinstance(value, bool) and holds_card_number(str(value))
-        )
-    return any(
-        luhn_valid(re.sub(r"[ -]", "", match.group()))
-        for match in CARD_NUMBER_PATTERN.finditer(value)
-    )
+        return False
+    if not value.isascii():
+        value = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value)
+    return any(digit_run_holds_card_number(run.group()) for run in CARD_NUMBER_RUN.finditer(value))
+
+
+def luhn_sums(group: str) -> tuple[int, int]:
+    """A group's part of a Luhn sum when its last digit is at an even, and at an odd, position
+    from the right end of the number."""
+    even = odd = 0
+    for offset, character in enumerate(reversed(group)):
+        digit = ord(character) - 48
+        if offset % 2:
+            even, odd = even + LUHN_DOUBLED[digit], odd + digit
+        else:
+            even, odd = even + digit, odd + LUHN_DOUBLED[digit]
+    return even, odd
+
+
+def digit_run_holds_card_number(run: str) -> bool:
+    """Some window of whole groups of the run is 13 to 19 digits with a valid Luhn check digit.
+    Sums per group keep the work linear in the run (a 1 MB body is scanned in about a second
+    even in single-digit groups)."""
+    groups = [(len(group), *luhn_sums(group)) for group in DIGIT_GROUP.findall(run)]
+    for end in range(len(groups)):
+        length = total = 0
+        for start in range(end, -1, -1):
+            size, even, odd = groups[start]
+            total += odd if length % 2 else even
+            length += size
+            if length > 19:
+                break
+            if length >= 13 and total % 10 == 0:
+                return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,14 @@ def fetchable(url: str) -> bool:
     return True
 
 
+def version_of(entry: dict) -> str:
+    """A capability entry's version as text. A JSON null says no more than an absent member, so
+    it is "" as well (no version: taken as compatible); another non-string (a number, a list)
+    is kept as its text, which names no version we serve."""
+    version = entry.get("version")
+    return "" if version is None else str(version)
+
+
 def capabilities_of(ucp: dict) -> dict[str, list[str]]:
     """Capability name → versions, from either release's shape (array or map of arrays)."""
     raw = ucp.get("capabilities") or {}
@@ -120,11 +128,11 @@ def capabilities_of(ucp: dict) -> dict[str, list[str]]:
     if isinstance(raw, list):
         for entry in raw:
             if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                found.setdefault(entry["name"], []).append(str(entry.get("version", "")))
+                found.setdefault(entry["name"], []).append(version_of(entry))
     elif isinstance(raw, dict):
         for name, entries in raw.items():
             entries = entries if isinstance(entries, list) else [entries]
-            found[name] = [str(e.get("version", "")) for e in entries if isinstance(e, dict)]
+            found[name] = [version_of(e) for e in entries if isinstance(e, dict)]
     return found
 
 

@@ -7,7 +7,9 @@
   client secret is stored hashed with a salt, so the client id is needed to find it).
 - `none`: no credentials; every caller acts as the org's one unauthenticated REST platform.
   Session ids are random UUIDs, so a session is reachable only by whoever created it and was
-  told its id. Meant for interoperability testing and public demo shops.
+  told its id. Meant for interoperability testing and public demo shops. A request that sends
+  an Authorization header anyway (even an empty one) is authenticated by it, as under
+  `oauth_client_credentials`.
 
 The principal must belong to the org named in the URL: a platform of another org is 401.
 
@@ -165,7 +167,9 @@ def register_anonymous_platform(org) -> Platform:
 
 def rest_caller(request, org) -> RestCaller:
     mode = rest_auth_mode(org)
-    if mode == AUTH_NONE and not request.headers.get("Authorization"):
+    # Present at all, even empty, is credentials sent: an empty or blank Authorization is a
+    # client whose token went missing, which must learn so (401), not act anonymously.
+    if mode == AUTH_NONE and "Authorization" not in request.headers:
         return RestCaller(platform=anonymous_platform(org))
 
     if mode == AUTH_API_KEY:

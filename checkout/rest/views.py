@@ -96,9 +96,11 @@ class RestView(View):
         if self.org is None:
             return self.finish(not_found_org())
         self.version = org_root_version(self.org)
-        handler = getattr(self, f"{request.method.lower()}_op", None)
+        handler = getattr(self, f"{self.operation_method(request.method)}_op", None)
         if handler is None:
             allowed = [m.upper() for m in self.http_method_names if hasattr(self, f"{m}_op")]
+            if "GET" in allowed:
+                allowed.insert(allowed.index("GET") + 1, "HEAD")
             error = ProtocolError(
                 405,
                 "method_not_allowed",
@@ -136,6 +138,13 @@ class RestView(View):
                 500, "internal_error", "The service failed to handle the request.", self.version
             ).response()
         return self.finish(response)
+
+    @staticmethod
+    def operation_method(method: str) -> str:
+        """HEAD is GET without the body wherever GET is served (RFC 9110 §9.3.2): it runs the
+        GET operation, and the server (gunicorn, runserver) sends only the headers."""
+        method = method.lower()
+        return "get" if method == "head" else method
 
     def capabilities_incompatible(self):
         """2026-04-08: the operation's capability is not in the intersection with the

@@ -323,3 +323,40 @@ def test_last_digits_are_only_ever_four():
     shown = PaymentInstrument(id="i", handler_id="h", display={"last_digits": "x1234567"}).public()
 
     assert shown["last_digits"] == "4567"
+
+
+def test_card_numbers_written_otherwise_in_display_data_are_never_stored(shop, ready, caplog):
+    """Only 13 to 19 ASCII digits grouped by single spaces or dashes, as the longest match, in
+    string or integer values were found: a number followed by its expiry or CVC, written with
+    dots or non-breaking spaces, in full-width digits, as a float or as a key (nested, or the
+    member's own name) was kept in the session, the order and the responses."""
+    caplog.set_level(logging.DEBUG)
+    full_width = "".join(chr(0xFF10 + int(d)) for d in "4000056655665556")
+    display = {
+        "with_expiry": "4000 0566 5566 5556 12/30",
+        "with_cvc": "4000056655665556-123",
+        "dotted": "4000.0566.5566.5556",
+        "nbsp": "4000\u00a00566\u00a05566\u00a05556",
+        "full_width": full_width,
+        "as_float": 4000056655665556.0,
+        "as_key": {"4000056655665556": True},
+        "4000 0566 5566 5556": "as a member's own name",
+        "nickname": "Everyday",
+        "expires": "12/2030",
+        "since": "2026-04-08T12:30:00Z",
+        # 04, 08 and 1234567895 would pass the Luhn check as one number.
+        "card_art": "https://cdn.example.com/art/2026/04/08/1234567895_2030.png",
+    }
+    instrument = {**SUCCESS_CARD, "last_digits": "5556", "display": display}
+
+    response = complete(shop, ready, idempotency_key="display-2", **pay(instrument))
+
+    assert response.status_code == 200, response.content
+    (used,) = response.json()["data"]["payment"]["instruments"]
+    kept = {"nickname", "expires", "since", "card_art"}
+    assert kept <= set(used) and not (set(display) - kept) & set(used)
+    assert_nowhere(
+        ["4000056655665556", "0566 5566", "0566.5566", "0566\u00a05566", full_width],
+        response=response,
+        caplog=caplog,
+    )

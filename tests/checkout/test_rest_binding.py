@@ -648,6 +648,34 @@ def test_capabilities_the_platform_speaks_in_no_common_version_are_dropped(rest,
     }
 
 
+def test_a_null_capability_version_counts_as_none_and_odd_versions_name_none_we_serve(
+    rest, loopback_profiles
+):
+    """A version of null was read as the text "None", so a profile that wrote `"version": null`
+    for checkout (no version, which the intersection takes as compatible when the member is
+    absent) was answered capabilities_incompatible."""
+    url = loopback_profiles(
+        {
+            "ucp": {
+                "version": NEW,
+                "capabilities": {
+                    "dev.ucp.shopping.checkout": [{"version": None}],
+                    "dev.ucp.shopping.fulfillment": [{"version": 20260408}],
+                    "dev.ucp.shopping.discount": [{"version": [NEW] * 5000}],
+                    "dev.ucp.shopping.order": [{"version": {"v": NEW}}],
+                },
+            }
+        }
+    )
+
+    response = rest.call(
+        "post", "/checkout-sessions", create_body(), headers={"HTTP_UCP_AGENT": f'profile="{url}"'}
+    )
+
+    assert response.status_code == 201, response.content
+    assert set(response.json()["ucp"]["capabilities"]) == {"dev.ucp.shopping.checkout"}
+
+
 def test_a_trailing_slash_is_tolerated(rest):
     created = create(rest)
     response = rest.call("get", f"/checkout-sessions/{created['id']}/")

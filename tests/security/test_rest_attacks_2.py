@@ -293,7 +293,7 @@ def test_wrong_method_on_a_rest_route_lists_the_allowed_ones(rest, shop):
     response = rest.api.delete(f"/ucp/rest/{shop.orgcode}/checkout-sessions/{uuid.uuid4()}")
 
     assert response.status_code == 405, response.content
-    assert response["Allow"] == "GET, PUT"
+    assert response["Allow"] == "GET, HEAD, PUT"
 
 
 SIM = "simulation-secret-for-tests"

@@ -104,7 +104,9 @@ def basic_credentials(request) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        # ValueError: b64decode refuses a str with non-ASCII characters (the server decodes
+        # header bytes as Latin-1, so `Basic é` arrives as such a str) before looking at it.
         raise errors.Unauthorized("The Basic authorization header is malformed.") from None
     client_id, separator, client_secret = decoded.partition(":")
     if not separator:
