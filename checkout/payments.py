@@ -11,6 +11,7 @@ never part of a repr, never stored, never echoed in a response and never logged;
 learns about a card that may be shown (brand, last digits) comes back in `PaymentResult.display`.
 """
 
+import json
 import logging
 import re
 import unicodedata
@@ -44,14 +45,17 @@ class PaymentInstrument:
         """What may be shown back: the instrument without its credential. A platform's display
         data can neither rename the instrument or its handler nor carry a `credential` into the
         session and the order. A JSON null says no more than an absent field, and no schema
-        types a display field as null, so it is dropped."""
+        types a display field as null, so it is dropped. Display data is a few short fields; what
+        goes beyond MAX_DISPLAY_MEMBERS members of MAX_DISPLAY_MEMBER_CHARS is not kept, which
+        bounds both what every order stores and the card-number scan below."""
         fixed = {"id": self.id, "handler_id": self.handler_id, "type": self.type}
         display = {
             key: value
-            for key, value in self.display.items()
+            for key, value in list(self.display.items())[:MAX_DISPLAY_MEMBERS]
             if key not in fixed
             and key != "credential"
             and value is not None
+            and len(json.dumps([key, value], default=str)) <= MAX_DISPLAY_MEMBER_CHARS
             and not holds_card_number(key)
             and not holds_card_number(value)
         }
@@ -59,6 +63,9 @@ class PaymentInstrument:
             display["last_digits"] = display["last_digits"][-4:]
         return {**fixed, **display}
 
+
+MAX_DISPLAY_MEMBERS = 32
+MAX_DISPLAY_MEMBER_CHARS = 2048
 
 # Digit groups as card numbers get written: joined by one to three spaces (any Unicode space),
 # dashes or dots. Not slashes or underscores: no one writes a card number with them, while

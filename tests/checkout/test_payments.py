@@ -360,3 +360,12 @@ def test_card_numbers_written_otherwise_in_display_data_are_never_stored(shop, r
         response=response,
         caplog=caplog,
     )
+
+
+def test_display_data_beyond_its_bounds_is_not_kept():
+    display = {"brand": "Visa", "huge": "y" * 5000, **{f"f{n}": n for n in range(40)}}
+
+    shown = PaymentInstrument(id="i", handler_id="h", display=display).public()
+
+    assert shown["brand"] == "Visa" and "huge" not in shown
+    assert len(shown) - 3 <= 32
