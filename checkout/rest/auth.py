@@ -169,8 +169,11 @@ def rest_caller(request, org) -> RestCaller:
     mode = rest_auth_mode(org)
     # Present at all, even empty, is credentials sent: an empty or blank Authorization is a
     # client whose token went missing, which must learn so (401), not act anonymously.
-    if mode == AUTH_NONE and "Authorization" not in request.headers:
-        return RestCaller(platform=anonymous_platform(org))
+    if mode == AUTH_NONE:
+        if "X-API-Key" in request.headers and "Authorization" not in request.headers:
+            mode = AUTH_API_KEY  # a platform of a shop that was switched from api_key
+        elif "Authorization" not in request.headers:
+            return RestCaller(platform=anonymous_platform(org))
 
     if mode == AUTH_API_KEY:
         api_key = request.headers.get("X-API-Key")

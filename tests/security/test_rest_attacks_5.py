@@ -84,3 +84,19 @@ def test_head_is_served_wherever_get_is(rest):
     assert head["Content-Type"] == get["Content-Type"] == "application/json"
     assert (refused.status_code, refused["Allow"]) == (405, "GET, HEAD, PUT")
     assert (post_only.status_code, post_only["Allow"]) == (405, "POST")
+
+
+def test_an_open_shop_checks_an_api_key_sent_anyway(api, open_shop, platform_credentials):
+    """A platform of a shop switched from api_key to none still sends its key: a good one is that
+    platform, a wrong one is 401, never the anonymous caller."""
+    api.raise_request_exception = False
+    good = f"{platform_credentials['client_id']}:{platform_credentials['client_secret']}"
+
+    keyed = RestClient(api, open_shop.orgcode, HTTP_X_API_KEY=good)
+    wrong = RestClient(api, open_shop.orgcode, HTTP_X_API_KEY=f"{good}x")
+
+    created = keyed.call("post", "/checkout-sessions", create_body())
+    assert created.status_code == 201, created.content
+    session = CheckoutSession.objects.get(guid=created.json()["id"])
+    assert session.platform == platform_credentials["platform"]
+    assert wrong.call("post", "/checkout-sessions", create_body()).status_code == 401
