@@ -35,6 +35,26 @@ Try it (the server starts next; these secrets are shown only now):
     "client_id": "{client_id}", "client_secret": "{client_secret}",
     "checkout_guid": "<checkout_guid from the create answer>"}}'
 
+The same checkout over the standard UCP REST binding (checkout/rest/README.md):
+
+  curl -s -X POST {base}/ucp/rest/{orgcode}/checkout-sessions -u '{client_id}:{client_secret}' \\
+    -H 'Content-Type: application/json' -H 'UCP-Agent: version="2026-04-08"' \\
+    -H "Idempotency-Key: $(python3 -c 'import uuid; print(uuid.uuid4())')" -d '{{
+    "line_items": [{{"item": {{"id": "peony_bunch"}}, "quantity": 2}}],
+    "buyer": {{"email": "ada@demo.invalid"}},
+    "fulfillment": {{"methods": [{{"type": "shipping", "destinations": [{{
+      "street_address": "12 Garden Row", "address_locality": "Portland",
+      "address_region": "OR", "postal_code": "97201", "address_country": "US"}}],
+      "groups": [{{"selected_option_id": "courier_local"}}]}}]}}}}'
+
+  curl -s -X POST {base}/ucp/rest/{orgcode}/checkout-sessions/<id from the answer>/complete \\
+    -u '{client_id}:{client_secret}' -H 'Content-Type: application/json' \\
+    -H 'UCP-Agent: version="2026-04-08"' -d '{{"payment": {{"instruments": [{{"id": "card_1",
+    "handler_id": "mock_payment_handler", "type": "card", "selected": true,
+    "credential": {{"type": "token", "token": "success_token"}}}}]}}}}'
+
+Org admin API:
+
   curl -s -X POST {base}/ucp/platform/list -H 'Content-Type: application/json' \\
     -H 'x-api-key: {api_key}' -H 'x-orgcode: {orgcode}' -d '{{}}'
 """
