@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
+from ucp.fields import EncryptedSecretField
+
 orgcode_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9_-]{1,31}$",
     "An orgcode is 2 to 32 upper-case letters, digits, '_' or '-', starting with a letter or "
@@ -156,11 +158,12 @@ class ApiKey(models.Model):
 class SigningKey(models.Model):
     """An org's ES256 key for signing what it sends (order webhooks). The public half is
     published in the org's UCP profile, including for a while after the key is retired, so that
-    platforms can still verify what it signed. The private half never leaves the database."""
+    platforms can still verify what it signed. The private half never leaves the database, where
+    it is encrypted (ucp.fields.EncryptedSecretField)."""
 
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="signing_keys")
     kid = models.CharField(max_length=64, unique=True)
-    private_key_pem = models.TextField(editable=False)
+    private_key_pem = EncryptedSecretField(editable=False)
     public_jwk = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)

@@ -20,6 +20,12 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 # The development key below is public. check_deploy refuses to pass while it is in use.
 DEV_SECRET_KEY = "ucp-development-only-secret-key-do-not-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+# Old keys, comma-separated, after a rotation: sessions and the secrets encrypted at rest
+# (ucp/fields.py) made with them still read until `manage.py reencrypt_secrets` has run.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# django-fernet-encrypted-fields derives its Fernet keys from SECRET_KEY with this salt. Not a
+# secret; changing it is a rotation like SECRET_KEY's (list the new salt first, then the old).
+SALT_KEY = env.list("UCP_FIELD_ENCRYPTION_SALT", default=["ucp-secrets-at-rest-v1"])
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -6,6 +6,7 @@ from django.db import models
 
 from orgconfig.models import Org
 from platforms.models import Platform
+from ucp.fields import EncryptedSecretField
 from webhooks.events import effective_filters
 
 
@@ -19,8 +20,9 @@ class UcpVersion(models.TextChoices):
 class WebhookConfig(models.Model):
     """Where and what a platform wants delivered. Revisioned like every admin-edited record.
 
-    Known limit: `signing_secret` is stored as is, because Standard Webhooks signatures are HMACs
-    and need the secret itself; encrypting it at rest needs a key-management service.
+    The signing secrets are encrypted at rest (ucp.fields.EncryptedSecretField): Standard Webhooks
+    signatures are HMACs, so the service must be able to read them, but a copy of the database
+    alone must not.
     """
 
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="webhook_configs")
@@ -34,10 +36,10 @@ class WebhookConfig(models.Model):
         max_length=10, choices=UcpVersion.choices, default=UcpVersion.V2026_04_08
     )
     revision = models.PositiveIntegerField(default=1)
-    signing_secret = models.CharField(max_length=100, blank=True, editable=False)
+    signing_secret = EncryptedSecretField(blank=True, editable=False)
     signing_secret_created_at = models.DateTimeField(null=True, blank=True)
     # After a rotation the previous secret signs too (a second v1 signature) until this time.
-    previous_signing_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_signing_secret = EncryptedSecretField(blank=True, editable=False)
     previous_secret_valid_until = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     paused_at = models.DateTimeField(null=True, blank=True)
