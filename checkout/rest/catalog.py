@@ -38,7 +38,8 @@ SUPPORTED_FILTERS = ("price",)
 # A cursor is this prefix and the id of the last product of the page, base64url-encoded: opaque
 # to platforms, and the prefix lets a later format be told apart.
 CURSOR_PREFIX = "p1:"
-MAX_CURSOR_LENGTH = 4 * (len(CURSOR_PREFIX) + 4 * MAX_ID_LENGTH)
+# Base64 of the prefix and the longest id (a UTF-8 character takes at most 4 bytes).
+MAX_CURSOR_LENGTH = 4 * -(-(len(CURSOR_PREFIX) + 4 * MAX_ID_LENGTH) // 3)
 
 
 @dataclass(frozen=True)
