@@ -1,6 +1,8 @@
 """Reads of an org's catalog."""
 
-from django.db.models import Value
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 
 from catalog.models import (
@@ -21,6 +23,63 @@ def products_by_public_id(*, org: Org, public_ids) -> dict[str, Product]:
         org=org, public_id__in=set(public_ids), is_active=True
     )
     return {product.public_id: product for product in products}
+
+
+@dataclass(frozen=True)
+class PriceBounds:
+    """Inclusive bounds on a product's unit price, in its currency's minor units."""
+
+    low: int | None = None
+    high: int | None = None
+
+
+def products_on_sale(*, org: Org) -> QuerySet[Product]:
+    """The org's active products with their stock, in id order (ids are unique per org, so the
+    order is total and pages cut by id never skip or repeat a product)."""
+    return (
+        Product.objects.select_related("inventory")
+        .filter(org=org, is_active=True)
+        .order_by("public_id")
+    )
+
+
+def within_price(products: QuerySet[Product], bounds: PriceBounds) -> QuerySet[Product]:
+    if bounds.low is not None:
+        products = products.filter(price__gte=bounds.low)
+    if bounds.high is not None:
+        products = products.filter(price__lte=bounds.high)
+    return products
+
+
+def product_search_page(
+    *, org: Org, words, bounds: PriceBounds, after_id: str | None, limit: int
+) -> tuple[list[Product], bool]:
+    """One page of the products whose title or id contains every word (case-insensitively),
+    within the price bounds, after the product `after_id`; and whether more follow. One query."""
+    products = within_price(products_on_sale(org=org), bounds)
+    for word in words:
+        products = products.filter(Q(title__icontains=word) | Q(public_id__icontains=word))
+    if after_id is not None:
+        products = products.filter(public_id__gt=after_id)
+    # One row more than the page tells whether another page follows, without counting.
+    rows = list(products[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def products_looked_up(*, org: Org, public_ids, bounds: PriceBounds) -> dict[str, Product]:
+    """Active products with these ids within the price bounds, keyed by id, in one query."""
+    products = within_price(products_on_sale(org=org), bounds)
+    return {product.public_id: product for product in products.filter(public_id__in=public_ids)}
+
+
+def catalog_currencies(*, org: Org) -> set[str]:
+    """The currencies the org's active products are priced in."""
+    return set(
+        Product.objects.filter(org=org, is_active=True)
+        .values_list("currency", flat=True)
+        .distinct()
+        .order_by()
+    )
 
 
 def stock_of(product: Product) -> int:

@@ -221,6 +221,8 @@ def default_capabilities() -> dict:
         "fulfillment": True,
         "discount": True,
         "order": True,
+        # Catalog search and lookup (2026-04-08 on): read-only, so on by default like checkout.
+        "catalog": True,
         "identity_linking": False,
     }
 

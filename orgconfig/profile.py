@@ -42,6 +42,18 @@ CAPABILITY_SPECS = {
         "dev.ucp.shopping.checkout",
     ),
     "order": ("dev.ucp.shopping.order", "order", "schemas/shopping/order.json", None),
+    "catalog_search": (
+        "dev.ucp.shopping.catalog.search",
+        "catalog/search",
+        "schemas/shopping/catalog_search.json",
+        None,
+    ),
+    "catalog_lookup": (
+        "dev.ucp.shopping.catalog.lookup",
+        "catalog/lookup",
+        "schemas/shopping/catalog_lookup.json",
+        None,
+    ),
     "identity_linking": (
         "dev.ucp.common.identity_linking",
         "identity-linking",
@@ -85,15 +97,36 @@ def identity_authorization_server(org: Org, context: ProfileContext) -> str:
     return issuer_url(org=org, base_url=context.base_url)
 
 
-# Capabilities with no switch of their own in the UCP config: listed whenever the capability they
-# ride on is enabled. Buyer consent is stored with the buyer of every checkout, so it comes with
-# checkout (as the REST binding's negotiation offers it).
-RIDES_ON = {"buyer_consent": "checkout"}
+# Capabilities with no switch of their own in the UCP config: listed whenever the switch they
+# ride on is on. Buyer consent is stored with the buyer of every checkout, so it comes with
+# checkout (as the REST binding's negotiation offers it); the one `catalog` switch serves both
+# catalog capabilities, which read the same products.
+RIDES_ON = {
+    "buyer_consent": "checkout",
+    "catalog_search": "catalog",
+    "catalog_lookup": "catalog",
+}
+
+# Capabilities that a release does not define, by the first release that does. The REST binding
+# serves the catalog routes in 2026-04-08 only, so the 2026-01-11 profile never lists them.
+FIRST_RELEASE = {
+    "catalog_search": ProfileVersion.V2026_04_08,
+    "catalog_lookup": ProfileVersion.V2026_04_08,
+}
 
 
-def enabled_capabilities(org: Org) -> list[str]:
+def defined_in(name: str, version: str) -> bool:
+    # Release names are dates, so they compare in time order as text.
+    return version >= FIRST_RELEASE.get(name, version)
+
+
+def enabled_capabilities(org: Org, version: str) -> list[str]:
     enabled = ucp_config_of(org=org).capabilities
-    return [name for name in CAPABILITY_SPECS if enabled.get(RIDES_ON.get(name, name))]
+    return [
+        name
+        for name in CAPABILITY_SPECS
+        if enabled.get(RIDES_ON.get(name, name)) and defined_in(name, version)
+    ]
 
 
 def capability_config(name: str, org: Org, version: str, context: ProfileContext) -> dict | None:
@@ -134,13 +167,17 @@ def offered_handlers(org: Org) -> list[tuple]:
     ]
 
 
+# Capabilities served on the REST binding; identity linking is served by the OAuth endpoints.
+REST_CAPABILITIES = frozenset({"checkout", "order", "catalog_search", "catalog_lookup"})
+
+
 def serves_rest_binding(capabilities: list[str]) -> bool:
-    return "checkout" in capabilities or "order" in capabilities
+    return bool(REST_CAPABILITIES.intersection(capabilities))
 
 
 def profile_2026_04_08(org: Org, context: ProfileContext) -> dict:
     version = ProfileVersion.V2026_04_08
-    capabilities = enabled_capabilities(org)
+    capabilities = enabled_capabilities(org, version)
     services = {}
     if serves_rest_binding(capabilities):
         services[SHOPPING_SERVICE] = [
@@ -180,7 +217,7 @@ def profile_2026_04_08(org: Org, context: ProfileContext) -> dict:
 
 def profile_2026_01_11(org: Org, context: ProfileContext) -> dict:
     version = ProfileVersion.V2026_01_11
-    capabilities = enabled_capabilities(org)
+    capabilities = enabled_capabilities(org, version)
     services = {}
     if serves_rest_binding(capabilities):
         services[SHOPPING_SERVICE] = {

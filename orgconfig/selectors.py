@@ -66,7 +66,7 @@ def ucp_config_of(*, org: Org) -> UcpConfig:
 
 
 def capability_enabled(*, org: Org, capability: str) -> bool:
-    """Whether the org offers `capability` (checkout, fulfillment, discount, order,
+    """Whether the org offers `capability` (checkout, fulfillment, discount, order, catalog,
     identity_linking). An inactive org offers nothing."""
     if not org.is_active:
         return False

@@ -18,7 +18,7 @@ from orgconfig.models import ProfileVersion, RestAuth, SavedAddresses
 from orgconfig.payment_handlers import PAYMENT_HANDLERS
 from ucp import errors
 
-CAPABILITIES = ("checkout", "fulfillment", "discount", "order", "identity_linking")
+CAPABILITIES = ("checkout", "fulfillment", "discount", "order", "catalog", "identity_linking")
 # Extensions of checkout: advertising one without checkout is meaningless to a platform.
 CHECKOUT_EXTENSIONS = ("fulfillment", "discount")
 

@@ -18,6 +18,8 @@ ORDER = "dev.ucp.shopping.order"
 FULFILLMENT = "dev.ucp.shopping.fulfillment"
 DISCOUNT = "dev.ucp.shopping.discount"
 BUYER_CONSENT = "dev.ucp.shopping.buyer_consent"
+CATALOG_SEARCH = "dev.ucp.shopping.catalog.search"
+CATALOG_LOOKUP = "dev.ucp.shopping.catalog.lookup"
 
 # Capability name → the parent it extends (None for a root capability).
 BUSINESS_CAPABILITIES = {
@@ -26,7 +28,21 @@ BUSINESS_CAPABILITIES = {
     FULFILLMENT: CHECKOUT,
     DISCOUNT: CHECKOUT,
     BUYER_CONSENT: CHECKOUT,
+    CATALOG_SEARCH: None,
+    CATALOG_LOOKUP: None,
 }
+
+# The UCP config switch of each capability, where its name is not the last part of the UCP name.
+# Buyer consent rides on checkout (its fields are stored with the buyer); one `catalog` switch
+# serves search and lookup, which read the same products.
+CONFIG_SWITCH = {
+    BUYER_CONSENT: "checkout",
+    CATALOG_SEARCH: "catalog",
+    CATALOG_LOOKUP: "catalog",
+}
+
+# Capabilities 2026-01-11 does not define: never offered to a request negotiated at that version.
+NOT_IN_2026_01 = frozenset({CATALOG_SEARCH, CATALOG_LOOKUP})
 
 
 @dataclass(frozen=True)
@@ -43,19 +59,20 @@ class Negotiated:
         return is_legacy(self.version)
 
 
-def offered_capabilities(org) -> tuple[str, ...]:
-    """What the org's config enables, by UCP name. Buyer consent rides on checkout (its fields
-    are stored with the buyer), so it is offered with checkout."""
+def config_switch(name: str) -> str:
+    return CONFIG_SWITCH.get(name, name.rsplit(".", 1)[1])
+
+
+def offered_capabilities(org, version: str) -> tuple[str, ...]:
+    """What the org's config enables, by UCP name, among the capabilities `version` defines."""
     from orgconfig.selectors import capability_enabled
 
-    offered = {
+    return tuple(
         name
         for name in BUSINESS_CAPABILITIES
-        if name != BUYER_CONSENT and capability_enabled(org=org, capability=name.rsplit(".", 1)[1])
-    }
-    if CHECKOUT in offered:
-        offered.add(BUYER_CONSENT)
-    return tuple(name for name in BUSINESS_CAPABILITIES if name in offered)
+        if not (is_legacy(version) and name in NOT_IN_2026_01)
+        and capability_enabled(org=org, capability=config_switch(name))
+    )
 
 
 def speaks_a_common_version(platform_versions: list[str]) -> bool:
@@ -95,7 +112,7 @@ def negotiate(*, org, agent_header: str | None) -> Negotiated:
     if requested not in SUPPORTED_VERSIONS:
         raise ProtocolError.version_unsupported(requested, version=root_version)
 
-    offered = offered_capabilities(org)
+    offered = offered_capabilities(org, requested)
     if profile.reachable and not is_legacy(requested):
         capabilities = intersect(profile.capabilities, offered)
     else:

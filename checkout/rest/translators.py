@@ -22,7 +22,7 @@ from checkout.api import (
 from checkout.models import CheckoutSession, CheckoutStatus
 from checkout.pricing import ADDRESS_FIELDS, RequestedLine
 from checkout.rest.handlers import payment_handlers_for
-from checkout.rest.negotiation import ORDER, Negotiated
+from checkout.rest.negotiation import BUSINESS_CAPABILITIES, CHECKOUT, ORDER, Negotiated
 from checkout.rest.versions import signed_totals
 from orders.snapshots import order_in_version, order_snapshot
 from ucp import errors
@@ -267,8 +267,18 @@ def capability_block(names, negotiated: Negotiated) -> list | dict:
     return {name: [{"version": negotiated.version}] for name in names}
 
 
+def checkout_capabilities(negotiated: Negotiated) -> list[str]:
+    """Checkout and the extensions of it that were negotiated: what a checkout response lists
+    (the order and catalog capabilities answer on their own routes)."""
+    return [
+        name
+        for name in negotiated.capabilities
+        if name == CHECKOUT or BUSINESS_CAPABILITIES[name] == CHECKOUT
+    ]
+
+
 def ucp_block(negotiated: Negotiated, org, *, for_order: bool = False) -> dict:
-    names = [ORDER] if for_order else [n for n in negotiated.capabilities if n != ORDER]
+    names = [ORDER] if for_order else checkout_capabilities(negotiated)
     block = {"version": negotiated.version, "capabilities": capability_block(names, negotiated)}
     if not for_order and not negotiated.legacy:
         block["payment_handlers"] = payment_handlers_for(org, negotiated.version)

@@ -30,6 +30,9 @@ org_patterns = [
         "ucp-rest-checkout-cancel",
     ),
     route("orders/" + ID.format("order_id"), views.OrderView, "ucp-rest-order"),
+    route("catalog/search", views.CatalogSearchView, "ucp-rest-catalog-search"),
+    route("catalog/lookup", views.CatalogLookupView, "ucp-rest-catalog-lookup"),
+    route("catalog/product", views.CatalogProductView, "ucp-rest-catalog-product"),
     route(
         "testing/simulate-shipping/" + ID.format("order_id"),
         views.SimulateShippingView,

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from checkout.models import CheckoutStatus
-from checkout.rest import services, translators
+from checkout.rest import catalog, services, translators
 from checkout.rest.agent import parse_agent_header
 from checkout.rest.auth import rest_caller
 from checkout.rest.errors import (
@@ -28,9 +28,9 @@ from checkout.rest.errors import (
     legacy_error_body,
 )
 from checkout.rest.idempotency import rest_idempotent
-from checkout.rest.negotiation import CHECKOUT, ORDER, negotiate
+from checkout.rest.negotiation import CATALOG_LOOKUP, CATALOG_SEARCH, CHECKOUT, ORDER, negotiate
 from checkout.rest.settings import rest_settings, simulation_secret_matches
-from checkout.rest.versions import SUPPORTED_VERSIONS, org_root_version
+from checkout.rest.versions import SUPPORTED_VERSIONS, V2026_04_08, org_root_version
 from checkout.services import CheckoutExpired, checkout_expire_if_due
 from orgconfig.selectors import org_for_hostname, org_get_active, ucp_configs_read_once
 from ucp import errors
@@ -85,6 +85,8 @@ class RestView(View):
 
     http_method_names = ["get", "post", "put", "patch", "delete"]
     required_capability = CHECKOUT
+    # The protocol versions that define the route; in the others it does not exist.
+    served_versions = SUPPORTED_VERSIONS
 
     def dispatch(self, request, *args, orgcode=None, **kwargs):
         # A call only reads the org's config, and would otherwise query it about nine times.
@@ -118,6 +120,8 @@ class RestView(View):
             self.platform = self.caller.platform
             self.negotiated = negotiate(org=self.org, agent_header=request.headers.get("UCP-Agent"))
             self.version = self.negotiated.version
+            if self.version not in self.served_versions:
+                raise ProtocolError(404, "not_found", "No such route.", self.version)
             if self.required_capability not in self.negotiated.offered:
                 return self.finish(not_offered())
             if self.required_capability not in self.negotiated.capabilities:
@@ -377,6 +381,60 @@ class OrderView(RestView):
         except errors.NotFound as exc:
             return self.missing_session(exc)
         return JsonResponse(translators.order_out(order, self.negotiated, request))
+
+
+class CatalogView(RestView):
+    """Catalog reads (2026-04-08 only). Any authenticated caller of the org may read the
+    catalog, a buyer's token whatever its scopes included: the catalog is public to platforms."""
+
+    served_versions = (V2026_04_08,)
+
+
+class CatalogSearchView(CatalogView):
+    required_capability = CATALOG_SEARCH
+
+    def post_op(self, request):
+        search = catalog.search_request_from(self.json_body())
+        body = catalog.search(
+            org=self.org,
+            request=search,
+            negotiated=self.negotiated,
+            capability=self.required_capability,
+        )
+        return JsonResponse(body)
+
+
+class CatalogLookupView(CatalogView):
+    required_capability = CATALOG_LOOKUP
+
+    def post_op(self, request):
+        lookup = catalog.lookup_request_from(self.json_body())
+        body = catalog.lookup(
+            org=self.org,
+            request=lookup,
+            negotiated=self.negotiated,
+            capability=self.required_capability,
+        )
+        return JsonResponse(body)
+
+
+class CatalogProductView(CatalogView):
+    """Single-product detail, which the lookup capability defines (catalog_lookup.json)."""
+
+    required_capability = CATALOG_LOOKUP
+
+    def post_op(self, request):
+        wanted = catalog.product_request_from(self.json_body())
+        body = catalog.product_detail(
+            org=self.org,
+            request=wanted,
+            negotiated=self.negotiated,
+            capability=self.required_capability,
+        )
+        if body is None:
+            message = catalog.product_missing_message(wanted.id)
+            return JsonResponse(error_envelope(version=self.version, messages=[message]))
+        return JsonResponse(body)
 
 
 @method_decorator(csrf_exempt, name="dispatch")

@@ -1,5 +1,7 @@
 """A capability the org switched off answers 404 capability-disabled on its routes."""
 
+import importlib
+
 import pytest
 
 from orgconfig.models import Org, UcpConfig
@@ -63,3 +65,20 @@ def test_bad_credentials_still_401_when_checkout_is_disabled(flower_shop, api):
     )
 
     assert response.status_code == 401
+
+
+def test_orgs_configured_before_the_catalog_existed_offer_it(org):
+    from django.apps import apps
+
+    catalog_migration = importlib.import_module("orgconfig.migrations.0008_catalog_capability")
+    config = UcpConfig.objects.get(org=org)
+    config.capabilities = {k: v for k, v in config.capabilities.items() if k != "catalog"}
+    config.save()
+    assert not capability_enabled(org=org, capability="catalog")
+
+    catalog_migration.catalog_on_where_unset(apps, schema_editor=None)
+
+    assert capability_enabled(org=org, capability="catalog")
+    set_capabilities(org, catalog=False)
+    catalog_migration.catalog_on_where_unset(apps, schema_editor=None)
+    assert not capability_enabled(org=org, capability="catalog")

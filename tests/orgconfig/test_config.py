@@ -38,6 +38,7 @@ def test_get_shows_defaults_and_revision(admin, org):
         "fulfillment": True,
         "discount": True,
         "order": True,
+        "catalog": True,
         "identity_linking": False,
     }
     assert config["root_profile_version"] == "2026-04-08"

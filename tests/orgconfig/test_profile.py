@@ -57,7 +57,7 @@ def test_leaf_profile_validates_against_its_release_schema(api, full_org, versio
     profile = response.json()
     assert profile["ucp"]["version"] == version
     assert business_profile_errors(profile, version) == []
-    assert capability_names(profile) == {
+    every_release = {
         "dev.ucp.shopping.checkout",
         "dev.ucp.shopping.fulfillment",
         "dev.ucp.shopping.discount",
@@ -65,6 +65,10 @@ def test_leaf_profile_validates_against_its_release_schema(api, full_org, versio
         "dev.ucp.shopping.order",
         "dev.ucp.common.identity_linking",
     }
+    # The catalog capabilities exist from 2026-04-08 on.
+    catalog = {"dev.ucp.shopping.catalog.search", "dev.ucp.shopping.catalog.lookup"}
+    expected = every_release | catalog if version == "2026-04-08" else every_release
+    assert capability_names(profile) == expected
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -84,7 +88,8 @@ def test_root_profile_speaks_configured_version_and_lists_the_other(api, full_or
 
 
 def test_minimal_org_profiles_validate_too(api, org):
-    configure(org, capabilities={c: False for c in ("fulfillment", "discount", "checkout")})
+    off = ("fulfillment", "discount", "checkout", "catalog")
+    configure(org, capabilities={c: False for c in off})
 
     for version in VERSIONS:
         profile = fetch(api, f"/.well-known/ucp/{version}").json()
@@ -159,6 +164,35 @@ def test_buyer_consent_is_listed_with_checkout(api, org, version, spec, schema):
     assert business_profile_errors(profile, version) == []
 
 
+def test_catalog_capabilities_follow_the_catalog_switch_in_2026_04_08_only(api, org):
+    profile = fetch(api, "/.well-known/ucp/2026-04-08").json()
+    capabilities = profile["ucp"]["capabilities"]
+    assert capabilities["dev.ucp.shopping.catalog.search"] == [
+        {
+            "version": "2026-04-08",
+            "spec": "https://ucp.dev/2026-04-08/specification/catalog/search",
+            "schema": "https://ucp.dev/2026-04-08/schemas/shopping/catalog_search.json",
+        }
+    ]
+    assert capabilities["dev.ucp.shopping.catalog.lookup"][0]["schema"] == (
+        "https://ucp.dev/2026-04-08/schemas/shopping/catalog_lookup.json"
+    )
+    legacy = fetch(api, "/.well-known/ucp/2026-01-11").json()
+    assert not {n for n in capability_names(legacy) if ".catalog." in n}
+
+    configure(org, capabilities={"catalog": False})
+    profile = fetch(api, "/.well-known/ucp/2026-04-08").json()
+    assert not {n for n in capability_names(profile) if ".catalog." in n}
+    assert "dev.ucp.shopping.checkout" in capability_names(profile)
+
+    # A shop offering only its catalog still advertises the REST service that serves it.
+    configure(org, capabilities={c: False for c in ("fulfillment", "discount", "checkout")})
+    configure(org, capabilities={"order": False, "catalog": True})
+    profile = fetch(api, "/.well-known/ucp/2026-04-08").json()
+    assert business_profile_errors(profile, "2026-04-08") == []
+    assert profile["ucp"]["services"]["dev.ucp.shopping"][0]["transport"] == "rest"
+
+
 def test_public_base_url_setting_builds_the_endpoint(api, full_org, profile_settings):
     profile_settings.UCP_PUBLIC_BASE_URL = "https://ucp.flowers.example/"
 
@@ -184,7 +218,7 @@ def test_disabling_a_capability_removes_it(api, full_org):
 
 
 def test_no_rest_service_advertised_when_nothing_uses_it(api, org):
-    everything_off = {c: False for c in ("fulfillment", "discount", "checkout", "order")}
+    everything_off = {c: False for c in ("fulfillment", "discount", "checkout", "order", "catalog")}
     configure(org, capabilities=everything_off)
 
     for version in VERSIONS:
