@@ -235,6 +235,9 @@ UCP_OAUTH_TOKEN_RETRY_AFTER_SECONDS = 60
 # family: that is a concurrent duplicate of the winning refresh, not a stolen token's replay.
 UCP_REFRESH_RACE_WINDOW_SECONDS = env.int("UCP_REFRESH_RACE_WINDOW_SECONDS", default=5)
 RATELIMIT_USE_CACHE = "default"
+# POST and PUT calls of the standard REST binding, per org and platform (checkout/rest/throttle.py);
+# empty turns the limit off.
+UCP_REST_RATE = env.str("UCP_REST_RATE", default="1200/m")
 
 # Build identity, reported in every envelope. Deployments set UCP_BUILD_ID at build time; the
 # default is derived from the moment this process started, in the same WEEKDAY-unixtime form.

@@ -65,6 +65,8 @@ class RestCaller:
     # platform's own credentials.
     customer: Customer | None = None
     scopes: frozenset[str] = frozenset()
+    # The shared platform of an open shop's unauthenticated callers.
+    anonymous: bool = False
 
     def checkout_customer(self) -> Customer | None:
         """The buyer whose checkouts this caller may open and reach (None: the platform's own
@@ -173,7 +175,7 @@ def rest_caller(request, org) -> RestCaller:
         if "X-API-Key" in request.headers and "Authorization" not in request.headers:
             mode = AUTH_API_KEY  # a platform of a shop that was switched from api_key
         elif "Authorization" not in request.headers:
-            return RestCaller(platform=anonymous_platform(org))
+            return RestCaller(platform=anonymous_platform(org), anonymous=True)
 
     if mode == AUTH_API_KEY:
         api_key = request.headers.get("X-API-Key")

@@ -30,6 +30,7 @@ from checkout.rest.errors import (
 from checkout.rest.idempotency import rest_idempotent
 from checkout.rest.negotiation import CATALOG_LOOKUP, CATALOG_SEARCH, CHECKOUT, ORDER, negotiate
 from checkout.rest.settings import rest_settings, simulation_secret_matches
+from checkout.rest.throttle import rest_rate_check
 from checkout.rest.versions import SUPPORTED_VERSIONS, V2026_04_08, org_root_version
 from checkout.services import CheckoutExpired, checkout_expire_if_due
 from orgconfig.selectors import org_for_hostname, org_get_active, ucp_configs_read_once
@@ -118,6 +119,7 @@ class RestView(View):
             self.version = requested_version_hint(request.headers.get("UCP-Agent"), self.version)
             self.caller = rest_caller(request, self.org)
             self.platform = self.caller.platform
+            rest_rate_check(request, org=self.org, caller=self.caller, version=self.version)
             self.negotiated = negotiate(org=self.org, agent_header=request.headers.get("UCP-Agent"))
             self.version = self.negotiated.version
             if self.version not in self.served_versions:
