@@ -54,11 +54,21 @@ def signing_key_rotate(*, org: Org) -> SigningKey:
     return key
 
 
+def public_halves():
+    """Signing keys without their private half: loading it decrypts it, and a key that does not
+    decrypt (SECRET_KEY rotated without its fallback) raises SecretUnreadable. What only shows or
+    publishes the public half must keep working then, above all the org's UCP profile."""
+    return SigningKey.objects.defer("private_key_pem")
+
+
 def signing_keys_published(*, org: Org) -> list[dict]:
     """Public JWKs of the active key and of retired keys still in their publication period."""
-    signing_key_active(org=org)
-    keys = SigningKey.objects.filter(org=org).filter(
-        Q(retired_at__isnull=True) | Q(publish_until__gt=timezone.now())
+    if not public_halves().filter(org=org, retired_at__isnull=True).exists():
+        signing_key_active(org=org)
+    keys = (
+        public_halves()
+        .filter(org=org)
+        .filter(Q(retired_at__isnull=True) | Q(publish_until__gt=timezone.now()))
     )
     return [key.public_jwk for key in keys.order_by("-created_at")]
 
@@ -66,7 +76,7 @@ def signing_keys_published(*, org: Org) -> list[dict]:
 def signing_keys_listed(*, org: Org) -> list[dict]:
     """Every key of the org for admins: its kid and lifecycle, never any key material."""
     now = timezone.now()
-    keys = SigningKey.objects.filter(org=org).order_by("-created_at")
+    keys = public_halves().filter(org=org).order_by("-created_at")
     return [
         {
             "kid": key.kid,

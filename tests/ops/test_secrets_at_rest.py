@@ -3,6 +3,7 @@ read back transparently, survive a SECRET_KEY rotation with fallbacks, and fail 
 they cannot be decrypted."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 
@@ -100,3 +101,36 @@ def test_rows_stored_before_encryption_are_encrypted_by_the_migration_step(org):
 
     assert stored(SigningKey, key.pk, "private_key_pem").startswith("gAAAAA")
     assert SigningKey.objects.get(pk=key.pk).private_key_pem == pem
+
+
+def test_a_secret_that_does_not_decrypt_leaves_the_profile_and_the_console_up(
+    org, webhook_config, settings, client
+):
+    """Only what signs needs the secret: the org's public profile and the admin pages listing
+    webhook configs and signing keys were a 500 for as long as a secret did not decrypt."""
+    config, _ = webhook_config
+    key = signing_key_active(org=org)
+    staff = get_user_model().objects.create_superuser("ops", "ops@example.com", "pw-12345678")
+    settings.SECRET_KEY = NEW_KEY  # rotated without the old key in SECRET_KEY_FALLBACKS
+    client.force_login(staff)  # the session is signed with SECRET_KEY too
+
+    profile = client.get(f"/ucp/.well-known/ucp?orgcode={org.orgcode}")
+    pages = [
+        "/admin/webhooks/webhookconfig/",
+        f"/admin/webhooks/webhookconfig/{config.pk}/change/",
+        "/admin/orgconfig/signingkey/",
+        f"/admin/orgconfig/signingkey/{key.pk}/change/",
+    ]
+
+    assert profile.status_code == 200, profile.content
+    assert key.kid in profile.content.decode()
+    for page in pages:
+        assert client.get(page).status_code == 200, page
+    resumed = client.post(
+        "/admin/webhooks/webhookconfig/",
+        {"action": "resume", "_selected_action": [config.pk]},
+        follow=True,
+    )
+    assert resumed.status_code == 200
+    with pytest.raises(SecretUnreadable):  # what signs still fails loudly
+        WebhookConfig.objects.get(pk=config.pk)
