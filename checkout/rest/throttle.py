@@ -7,6 +7,7 @@ limited. When the cache cannot be reached the call goes through: refusing every 
 Redis is down would be worse than a flood it would have stopped.
 """
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -19,10 +20,26 @@ logger = logging.getLogger(__name__)
 LIMITED_METHODS = ("POST", "PUT")
 
 
+def address_of(request) -> str:
+    """The caller's address as the limit counts it. An IPv6 client is handed a whole /64 (often
+    far more), so counting each address apart would give it 2**64 buckets: the /64 is counted as
+    one. An IPv4-mapped IPv6 address is its IPv4 address."""
+    address = request.META.get("REMOTE_ADDR", "")
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def bucket_of(*, org, caller, request) -> str:
     bucket = f"{org.pk}:{caller.platform.pk}"
     if caller.anonymous:
-        bucket += f":{request.META.get('REMOTE_ADDR', '')}"
+        bucket += f":{address_of(request)}"
     return bucket
 
 

@@ -74,6 +74,29 @@ def test_an_open_shop_counts_each_address_apart(api, flower_shop, limited):
     assert second.call("post", "/checkout-sessions", create_body()).status_code == 201
 
 
+def test_an_open_shop_counts_an_ipv6_slash_64_as_one_address(api, flower_shop, limited):
+    """Every address of a /64 is one client's: counted apart, a single host could rotate through
+    2**64 addresses and never be limited."""
+    configure(flower_shop, rest_auth="none")
+    statuses = [
+        RestClient(api, flower_shop.orgcode, REMOTE_ADDR=f"2001:db8:1:2::{n}")
+        .call("post", "/checkout-sessions", create_body())
+        .status_code
+        for n in range(1, 4)
+    ]
+    mapped = [
+        RestClient(api, flower_shop.orgcode, REMOTE_ADDR=address)
+        .call("post", "/checkout-sessions", create_body())
+        .status_code
+        for address in ("198.51.100.7", "198.51.100.7", "::ffff:198.51.100.7")
+    ]
+    elsewhere = RestClient(api, flower_shop.orgcode, REMOTE_ADDR="2001:db8:1:3::1")
+
+    assert statuses == [201, 201, 429]
+    assert mapped == [201, 201, 429]
+    assert elsewhere.call("post", "/checkout-sessions", create_body()).status_code == 201
+
+
 def test_an_unreachable_cache_lets_calls_through(agent, settings):
     settings.CACHES = {
         **settings.CACHES,
