@@ -178,22 +178,14 @@ class PaymentHandler(Protocol):
     ) -> PaymentResult: ...
 
 
-ASCII_DIGITS = re.compile(r"[0-9]+")
-
-
 def ascii_digits(value) -> bool:
     # str.isdigit() also takes digits such as "²" that int() refuses.
-    return isinstance(value, str) and ASCII_DIGITS.fullmatch(value) is not None
+    return isinstance(value, str) and DIGIT_GROUP.fullmatch(value) is not None
 
 
 def luhn_valid(number: str) -> bool:
     """The Luhn check digit of a card number (a string of ASCII digits) is right."""
-    total = 0
-    for position, digit in enumerate(int(d) for d in reversed(number)):
-        if position % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
+    return luhn_sums(number)[0] % 10 == 0
 
 
 def whole_number(value) -> int | None:

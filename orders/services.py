@@ -6,6 +6,7 @@ import uuid
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from catalog.models import Product
@@ -179,9 +180,10 @@ def order_cancel(*, order: Order, actor: str, reason: str = "") -> Order:
     order = order_locked(order, CANCELABLE, "canceled")
     before, now = order.status, timezone.now()
 
-    lines = list(order.lines.all())
+    # Read once: the stock release, the canceled event and the adjustment all list the lines.
+    prefetch_related_objects([order], "lines")
     taken = defaultdict(int)
-    for line in lines:
+    for line in order.lines.all():
         if line.product_id is not None:
             taken[line.product_id] += line.quantity
     inventory_release(org=order.org, quantities=dict(taken))
@@ -197,7 +199,9 @@ def order_cancel(*, order: Order, actor: str, reason: str = "") -> Order:
         "type": "cancellation",
         "occurred_at": now.isoformat().replace("+00:00", "Z"),
         "status": "completed",
-        "line_items": [{"id": line.line_id, "quantity": line.quantity} for line in lines],
+        "line_items": [
+            {"id": line.line_id, "quantity": line.quantity} for line in order.lines.all()
+        ],
         "totals": [{"type": "total", "amount": -total}],
     }
     if reason:

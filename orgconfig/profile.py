@@ -99,8 +99,9 @@ def identity_authorization_server(org: Org, context: ProfileContext) -> str:
 
 # Capabilities with no switch of their own in the UCP config: listed whenever the switch they
 # ride on is on. Buyer consent is stored with the buyer of every checkout, so it comes with
-# checkout (as the REST binding's negotiation offers it); the one `catalog` switch serves both
-# catalog capabilities, which read the same products.
+# checkout; the one `catalog` switch serves both catalog capabilities, which read the same
+# products. The REST binding offers exactly what enabled_capabilities lists
+# (checkout.rest.negotiation.offered_capabilities).
 RIDES_ON = {
     "buyer_consent": "checkout",
     "catalog_search": "catalog",

@@ -12,6 +12,7 @@ import weakref
 
 from cryptography.fernet import InvalidToken
 from django.core.signals import setting_changed
+from django.db import migrations
 from django.dispatch import receiver
 from encrypted_fields.fields import EncryptedTextField
 
@@ -88,3 +89,22 @@ def store_rows_in_clear(model, field_names: list[str], connection) -> None:
     with connection.cursor() as cursor:
         for row in model.objects.only("pk", *field_names).iterator():
             cursor.execute(sql, [*(getattr(row, name) for name in field_names), row.pk])
+
+
+def encrypted_field_names(model) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedSecretField)]
+
+
+def encrypt_existing_rows(app_label: str, model_name: str) -> migrations.RunPython:
+    """The migration step after fields become EncryptedSecretField: rows written before are
+    encrypted, and migrating back writes them in clear again."""
+
+    def forward(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        reencrypt_rows(model, encrypted_field_names(model))
+
+    def backward(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        store_rows_in_clear(model, encrypted_field_names(model), schema_editor.connection)
+
+    return migrations.RunPython(forward, backward)

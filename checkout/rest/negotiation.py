@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from checkout.rest.agent import AgentHeader, PlatformProfile, parse_agent_header, platform_profile
 from checkout.rest.errors import ProtocolError
 from checkout.rest.versions import SUPPORTED_VERSIONS, is_legacy, org_root_version
+from orgconfig.profile import CAPABILITY_SPECS, enabled_capabilities
 
 CHECKOUT = "dev.ucp.shopping.checkout"
 ORDER = "dev.ucp.shopping.order"
@@ -32,18 +33,6 @@ BUSINESS_CAPABILITIES = {
     CATALOG_LOOKUP: None,
 }
 
-# The UCP config switch of each capability, where its name is not the last part of the UCP name.
-# Buyer consent rides on checkout (its fields are stored with the buyer); one `catalog` switch
-# serves search and lookup, which read the same products.
-CONFIG_SWITCH = {
-    BUYER_CONSENT: "checkout",
-    CATALOG_SEARCH: "catalog",
-    CATALOG_LOOKUP: "catalog",
-}
-
-# Capabilities 2026-01-11 does not define: never offered to a request negotiated at that version.
-NOT_IN_2026_01 = frozenset({CATALOG_SEARCH, CATALOG_LOOKUP})
-
 
 @dataclass(frozen=True)
 class Negotiated:
@@ -59,20 +48,14 @@ class Negotiated:
         return is_legacy(self.version)
 
 
-def config_switch(name: str) -> str:
-    return CONFIG_SWITCH.get(name, name.rsplit(".", 1)[1])
-
-
 def offered_capabilities(org, version: str) -> tuple[str, ...]:
-    """What the org's config enables, by UCP name, among the capabilities `version` defines."""
-    from orgconfig.selectors import capability_enabled
-
-    return tuple(
-        name
-        for name in BUSINESS_CAPABILITIES
-        if not (is_legacy(version) and name in NOT_IN_2026_01)
-        and capability_enabled(org=org, capability=config_switch(name))
-    )
+    """What the org's config enables, by UCP name, among the capabilities `version` defines: the
+    capabilities its published profile of that version lists (orgconfig.profile decides which
+    switch each rides on and which release defines it). An inactive org offers nothing."""
+    if not org.is_active:
+        return ()
+    listed = {CAPABILITY_SPECS[name][0] for name in enabled_capabilities(org, version)}
+    return tuple(name for name in BUSINESS_CAPABILITIES if name in listed)
 
 
 def speaks_a_common_version(platform_versions: list[str]) -> bool:

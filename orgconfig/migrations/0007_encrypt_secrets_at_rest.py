@@ -4,17 +4,6 @@ from django.db import migrations
 
 import ucp.fields
 
-FIELDS = ["private_key_pem"]
-
-
-def encrypt_existing(apps, schema_editor):
-    ucp.fields.reencrypt_rows(apps.get_model("orgconfig", "SigningKey"), FIELDS)
-
-
-def decrypt_existing(apps, schema_editor):
-    model = apps.get_model("orgconfig", "SigningKey")
-    ucp.fields.store_rows_in_clear(model, FIELDS, schema_editor.connection)
-
 
 class Migration(migrations.Migration):
 
@@ -28,5 +17,5 @@ class Migration(migrations.Migration):
             name='private_key_pem',
             field=ucp.fields.EncryptedSecretField(editable=False),
         ),
-        migrations.RunPython(encrypt_existing, decrypt_existing),
+        ucp.fields.encrypt_existing_rows("orgconfig", "SigningKey"),
     ]

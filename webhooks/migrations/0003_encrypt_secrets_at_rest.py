@@ -4,17 +4,6 @@ from django.db import migrations
 
 import ucp.fields
 
-FIELDS = ["signing_secret", "previous_signing_secret"]
-
-
-def encrypt_existing(apps, schema_editor):
-    ucp.fields.reencrypt_rows(apps.get_model("webhooks", "WebhookConfig"), FIELDS)
-
-
-def decrypt_existing(apps, schema_editor):
-    model = apps.get_model("webhooks", "WebhookConfig")
-    ucp.fields.store_rows_in_clear(model, FIELDS, schema_editor.connection)
-
 
 class Migration(migrations.Migration):
 
@@ -33,5 +22,5 @@ class Migration(migrations.Migration):
             name='signing_secret',
             field=ucp.fields.EncryptedSecretField(blank=True, editable=False),
         ),
-        migrations.RunPython(encrypt_existing, decrypt_existing),
+        ucp.fields.encrypt_existing_rows("webhooks", "WebhookConfig"),
     ]
